@@ -69,6 +69,8 @@ class Document(models.Model):
     )
     # Claim token: only the task message with this id may process the document.
     task_id = models.CharField(max_length=64, blank=True)
+    # Celery node that claimed it; when that node restarts, its unfinished claims are re-queued.
+    claimed_by = models.CharField(max_length=200, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     retired_at = models.DateTimeField(null=True, blank=True)
     ingested_at = models.DateTimeField(null=True, blank=True)

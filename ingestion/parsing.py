@@ -258,22 +258,26 @@ def partition_and_chunk(
 
 
 def _sections_by_element_id(elements: list[Any]) -> dict[str, str]:
-    section = ""
+    """Each element's heading path ("Policy › 3.3 Wellness days"), from titles and their depth."""
+    headings: list[str] = []
     sections = {}
     for element in elements:
         if element.category == "Title":
-            section = element.text.strip()[:300]
-        sections[element.id] = section
+            depth = element.metadata.category_depth or 0
+            headings = [*headings[:depth], element.text.strip()[:200]]
+        sections[element.id] = " › ".join(headings)
     return sections
 
 
 def _chunk_metadata(chunk: Any, sections: dict[str, str]) -> dict[str, Any]:
     originals = chunk.metadata.orig_elements or []
     pages = sorted({e.metadata.page_number for e in originals} - {None})
-    section = next((sections[e.id] for e in originals if sections.get(e.id)), "")
+    # A chunk can combine small sections; keep each, in order.
+    spanned = list(dict.fromkeys(sections[e.id] for e in originals if sections.get(e.id)))
     return {
         "pages": pages,
-        "section": section,
+        "section": spanned[0] if spanned else "",
+        "sections": spanned,
         "element_types": sorted({e.category for e in originals}),
         "element_ids": [e.id for e in originals],
     }

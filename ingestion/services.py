@@ -153,6 +153,7 @@ def _queue(document: Document, *, keep_attempts: bool = False) -> None:
     task_id = uuid.uuid4().hex
     document.status = Status.QUEUED
     document.task_id = task_id
+    document.claimed_by = ""
     if not keep_attempts:
         document.attempts = 0
     document.stage = "queued"
@@ -163,13 +164,14 @@ def _queue(document: Document, *, keep_attempts: bool = False) -> None:
     transaction.on_commit(lambda: ingest_document_task.apply_async((document.pk,), task_id=task_id))
 
 
-def ingest_document(*, document_id: int, task_id: str) -> Document | None:
+def ingest_document(*, document_id: int, task_id: str, worker: str = "") -> Document | None:
     """Parse, chunk, embed and publish the latest version. Safe to re-run; returns None if
     another task owns the document or it is already finished."""
     claimed = Document.objects.filter(
         id=document_id, task_id=task_id, status__in=[Status.QUEUED, Status.PROCESSING]
     ).update(
         status=Status.PROCESSING,
+        claimed_by=worker,
         attempts=F("attempts") + 1,
         stage="parsing",
         progress=5,
@@ -355,15 +357,23 @@ def fail_document(*, document: Document, version: DocumentVersion | None, reason
 
 def requeue_stalled_documents() -> int:
     """Hand out again the documents whose worker died or whose message was lost."""
-    stalled = Document.objects.filter(
+    return _requeue(
         status__in=[Status.QUEUED, Status.PROCESSING], lease_expires_at__lt=timezone.now()
-    ).values_list("id", flat=True)
+    )
+
+
+def requeue_orphaned_documents(*, worker: str) -> int:
+    """Called when `worker` starts: what it was processing when it died is handed out again."""
+    return _requeue(status=Status.PROCESSING, claimed_by=worker)
+
+
+def _requeue(**lookup) -> int:
     count = 0
-    for document_id in stalled:
+    for document_id in Document.objects.filter(**lookup).values_list("id", flat=True):
         with transaction.atomic():
             document = (
                 Document.objects.select_for_update(skip_locked=True)
-                .filter(id=document_id, lease_expires_at__lt=timezone.now())
+                .filter(id=document_id, **lookup)
                 .first()
             )
             if document is None:

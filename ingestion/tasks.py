@@ -4,6 +4,7 @@ import logging
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from celery.signals import worker_ready
 from django.conf import settings
 
 from ingestion import services
@@ -24,7 +25,9 @@ logger = logging.getLogger(__name__)
 def ingest_document_task(self, document_id: int) -> None:
     """Ingest one document. Safe to run twice: only the message that owns the document works."""
     try:
-        services.ingest_document(document_id=document_id, task_id=self.request.id)
+        services.ingest_document(
+            document_id=document_id, task_id=self.request.id, worker=self.request.hostname
+        )
     except LLMUnavailable:
         raise
     except Exception as exc:
@@ -49,3 +52,11 @@ def ingest_document_task(self, document_id: int) -> None:
 def requeue_stalled_documents_task() -> int:
     """Re-send documents whose worker died mid-way or whose message was lost."""
     return services.requeue_stalled_documents()
+
+
+@worker_ready.connect
+def requeue_orphaned_documents(sender, **kwargs) -> None:
+    """A restarted worker re-queues what it held when it died, without waiting for leases."""
+    count = services.requeue_orphaned_documents(worker=sender.hostname)
+    if count:
+        logger.warning("re-queued %s documents left unfinished by %s", count, sender.hostname)

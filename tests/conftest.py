@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Permission
+
+from ingestion.models import Collection, Document
+from tests.factories import CollectionFactory, UserFactory
+from tests.worker import Worker
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_KB = ROOT / "sample_kb" / "documents"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def media_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Uploads of this run go to a throwaway folder that the worker process also reads."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def alice(db):
+    return UserFactory(username="alice")
+
+
+@pytest.fixture
+def bob(db):
+    return UserFactory(username="bob")
+
+
+@pytest.fixture
+def curator(db, alices_collection: Collection):
+    """An SME: staff, may curate alice's collection through the admin."""
+    user = UserFactory(username="carol", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="ingestion"))
+    alices_collection.curators.add(user)
+    return user
+
+
+@pytest.fixture
+def alices_collection(alice) -> Collection:
+    collection = CollectionFactory(name="Alice's policies", slug="alice")
+    collection.readers.add(alice)
+    return collection
+
+
+@pytest.fixture(scope="session")
+def worker(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Worker]:
+    """One real Celery worker for the session, on the test database and the test broker."""
+    process = Worker(tmp_path_factory.mktemp("worker"))
+    process.start()
+    yield process
+    process.stop()
+
+
+def wait_until_finished(documents: Iterable[Document], timeout: float = 120) -> list[Document]:
+    ids = [document.pk for document in documents]
+    deadline = time.monotonic() + timeout
+    while True:
+        found = list(Document.objects.filter(pk__in=ids).order_by("pk"))
+        if all(document.is_finished for document in found) or time.monotonic() > deadline:
+            return found
+        time.sleep(0.3)
