@@ -18,6 +18,8 @@ class MultipleFileField(forms.FileField):
     def clean(self, data, initial=None):
         clean_one = super().clean
         if isinstance(data, list | tuple):
+            if not data and self.required:  # an empty list would otherwise pass as valid
+                raise forms.ValidationError(self.error_messages["required"], code="required")
             return [clean_one(item, initial) for item in data]
         return [clean_one(data, initial)]
 

@@ -35,7 +35,9 @@ class StubRequest:
 
 
 def fake_vector(text: str, dimensions: int) -> list[float]:
-    """A deterministic unit vector for `text`, derived from SHA-256 of the text."""
+    """A deterministic unit vector for `text`, derived from SHA-256 of the text.
+
+    The values are float32, so they survive the base64 encoding the openai client asks for."""
     values: list[float] = []
     counter = 0
     while len(values) < dimensions:
@@ -44,7 +46,8 @@ def fake_vector(text: str, dimensions: int) -> list[float]:
         counter += 1
     values = values[:dimensions]
     norm = math.sqrt(sum(v * v for v in values)) or 1.0
-    return [v / norm for v in values]
+    values = [v / norm for v in values]
+    return list(struct.unpack(f"<{dimensions}f", struct.pack(f"<{dimensions}f", *values)))
 
 
 def embeddings(*, default_dimensions: int = 384, ignore_dimensions: bool = False) -> Handler:
