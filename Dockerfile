@@ -3,7 +3,7 @@ FROM python:3.11-slim-bookworm
 
 # torch's default Linux wheel on PyPI bundles CUDA (several GB). For a CPU-only image pass
 # PyTorch's CPU wheel index:
-#   docker build --build-arg TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu -t ragapp .
+#   docker build --build-arg TORCH_INDEX_URL=<PyTorch's CPU wheel index URL> -t ragapp .
 # Left empty, torch comes from the default index (PyPI).
 ARG TORCH_INDEX_URL=""
 
@@ -36,16 +36,16 @@ WORKDIR /app
 RUN pip install ${TORCH_INDEX_URL:+--index-url $TORCH_INDEX_URL} torch==2.13.0
 
 # Dependencies in their own layer (cached until pyproject.toml changes): install the project
-# against empty package stubs, then reinstall it without dependencies once the source is in.
+# against empty package stubs. timm drags in PyPI's torchvision, which cannot load beside the
+# pinned torch and breaks transformers' imports; nothing we run uses it (see README).
 COPY pyproject.toml ./
 RUN for pkg in ragapp ingestion evaluation feedback; do mkdir -p "$pkg" && touch "$pkg/__init__.py"; done \
  && pip install . \
+ && pip uninstall -y torchvision \
  && rm -rf build *.egg-info ragapp ingestion evaluation feedback
 
 COPY --chown=ragapp:ragapp . .
-RUN pip install --no-deps --force-reinstall . \
- && rm -rf build *.egg-info \
- && install -d -o ragapp -g ragapp /app/media \
+RUN install -d -o ragapp -g ragapp /app/media \
  && chown ragapp:ragapp /app
 
 USER ragapp

@@ -4,6 +4,8 @@ Imports every partitioner we dispatch to and loads the spaCy model that unstruct
 classify text, instead of paying seconds for them in every child.
 """
 
+import gc
+
 import unstructured.chunking.title
 import unstructured.nlp.tokenize
 import unstructured.partition.auto
@@ -22,3 +24,17 @@ from ingestion.parsing import use_packaged_spacy_model
 
 use_packaged_spacy_model()
 unstructured.nlp.tokenize._get_nlp()
+
+# First calls initialise lazy state (caches, spaCy pipelines, lxml parsers); run them here once
+# so every forked child starts warm instead of paying for it on each document.
+_sample = "Heading\n\nA short paragraph for warming up the parser. It has two sentences."
+unstructured.chunking.title.chunk_by_title(
+    unstructured.partition.md.partition_md(text=f"# {_sample}")
+    + unstructured.partition.html.partition_html(text=f"<h1>Heading</h1><p>{_sample}</p>")
+    + unstructured.partition.text.partition_text(text=_sample)
+)
+
+# Children must not copy the fork server's memory page by page: keep the garbage collector
+# away from everything loaded so far (the reason gc.freeze exists).
+gc.collect()
+gc.freeze()

@@ -171,35 +171,45 @@ def parse_file(
     path: Path, *, fmt: str, limits: Limits, chunking: ChunkingOptions
 ) -> ParsedDocument:
     """Parse and chunk `path` in a sandboxed child process; raise RejectedFile on any failure."""
-    context = multiprocessing.get_context("forkserver")
-    # The fork server imports unstructured and loads spaCy once (ingestion.parser_preload);
-    # every parse then forks from it cheaply, and never from a worker holding torch threads.
-    context.set_forkserver_preload(["ingestion.parser_preload"])
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(
-        target=_child_main, args=(sender, str(path), fmt, limits, chunking), daemon=True
-    )
+    global _spare
     started = time.monotonic()
-    child.start()
-    sender.close()
+    child, connection = _spare if _spare and _spare[0].is_alive() else _start_child()
+    _spare = None
     try:
-        if not receiver.poll(limits.timeout_seconds):
+        connection.send((str(path), fmt, limits, chunking))
+        if not connection.poll(limits.timeout_seconds):
             raise RejectedFile(
                 f"Parsing took longer than {limits.timeout_seconds:.0f} s and was stopped."
             )
-        outcome, payload = receiver.recv()
-    except EOFError:
+        outcome, payload = connection.recv()
+    except (EOFError, BrokenPipeError):
         child.join(5)
         raise RejectedFile(_death_reason(child.exitcode, limits)) from None
     finally:
-        if child.is_alive():
-            child.kill()
+        child.kill()  # one file per child: nothing a hostile file did can reach the next one
         child.join(5)
-        receiver.close()
+        connection.close()
+        _spare = _start_child()  # forked now, so the next document does not wait for it
     if outcome == "error":
         raise RejectedFile(payload)
     payload.parse_seconds = time.monotonic() - started
     return payload
+
+
+# A forked child waiting for the next file, per worker process.
+_spare: tuple[Any, Any] | None = None
+
+
+def _start_child() -> tuple[Any, Any]:
+    context = multiprocessing.get_context("forkserver")
+    # The fork server imports unstructured and warms it up once (ingestion.parser_preload);
+    # every child forks from it cheaply, and never from a worker holding torch threads.
+    context.set_forkserver_preload(["ingestion.parser_preload"])
+    parent_end, child_end = context.Pipe()
+    child = context.Process(target=_child_main, args=(child_end,), daemon=True)
+    child.start()
+    child_end.close()
+    return child, parent_end
 
 
 def _death_reason(exitcode: int | None, limits: Limits) -> str:
@@ -211,9 +221,8 @@ def _death_reason(exitcode: int | None, limits: Limits) -> str:
     return f"The parser stopped unexpectedly (exit code {exitcode})."
 
 
-def _child_main(
-    sender: Any, path: str, fmt: str, limits: Limits, chunking: ChunkingOptions
-) -> None:
+def _child_main(connection: Any) -> None:
+    path, fmt, limits, chunking = connection.recv()
     resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
     cpu = int(limits.timeout_seconds) + 5
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
@@ -228,8 +237,8 @@ def _child_main(
         )
     except Exception as exc:  # a parser bug or a broken file: report it, never crash the worker
         result = ("error", f"The file could not be parsed: {type(exc).__name__}: {exc}"[:1000])
-    sender.send(result)
-    sender.close()
+    connection.send(result)
+    connection.close()
 
 
 def use_packaged_spacy_model() -> None:

@@ -33,11 +33,11 @@ from ingestion.parsing import (
     detect_format,
     parse_file,
 )
-from ragapp.llm import get_embedder
+from ragapp.llm import get_embedder, share_cpu
 
 logger = logging.getLogger(__name__)
 Status = Document.Status
-WRITE_BATCH = 128
+WRITE_BATCH = 64
 
 
 @dataclass(frozen=True)
@@ -154,6 +154,7 @@ def _queue(document: Document, *, keep_attempts: bool = False) -> None:
     document.status = Status.QUEUED
     document.task_id = task_id
     document.claimed_by = ""
+    document.error = ""
     if not keep_attempts:
         document.attempts = 0
     document.stage = "queued"
@@ -241,6 +242,10 @@ def _store_chunks(
     for start in range(0, len(missing), WRITE_BATCH):
         batch = missing[start : start + WRITE_BATCH]
         texts = [draft.text for _, draft in batch]
+        busy = Document.objects.filter(
+            status=Status.PROCESSING, claimed_by=document.claimed_by
+        ).count()
+        share_cpu(jobs=busy if document.claimed_by else 1)
         began = time.monotonic()
         vectors = embedder.embed(texts)
         tokens = embedder.count_tokens(texts)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 from pathlib import Path
 from typing import Protocol
 
@@ -102,6 +103,20 @@ class OpenAIEmbedder:
     def count_tokens(self, texts: list[str]) -> list[int]:
         # No tokenizer for an arbitrary remote model: the usual ~4 characters per token.
         return [max(1, len(text) // 4) for text in texts]
+
+
+def share_cpu(*, jobs: int) -> None:
+    """Give local embedding its share of the cores while `jobs` documents are being processed.
+
+    Two pool processes each running torch on every core oversubscribe the CPU; one process
+    alone on half the cores leaves the rest idle. EMBEDDING_THREADS fixes the number instead.
+    """
+    if settings.EMBEDDING_PROVIDER != "local":
+        return
+    import torch
+
+    cores = os.cpu_count() or 1
+    torch.set_num_threads(settings.EMBEDDING_THREADS or max(1, cores // max(1, jobs)))
 
 
 def verify_model_files(model_dir: Path, expected: dict[str, str]) -> None:

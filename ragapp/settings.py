@@ -126,12 +126,9 @@ REST_FRAMEWORK = {
 # Celery. Without CELERY_BROKER_URL the broker is the database itself (kombu's SQLAlchemy
 # transport), so `make run` needs no second server; compose and CI use Redis.
 _db = DATABASES["default"]
-CELERY_BROKER_URL = env.str(
-    "CELERY_BROKER_URL",
-    default=(
-        f"sqla+postgresql+psycopg://{_db.get('USER', '')}:{_db.get('PASSWORD', '')}"
-        f"@/{_db['NAME']}?host={_db.get('HOST', '')}"
-    ),
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or (
+    f"sqla+postgresql+psycopg://{_db.get('USER', '')}:{_db.get('PASSWORD', '')}"
+    f"@/{_db['NAME']}?host={_db.get('HOST', '')}"
 )
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="ragapp")
 CELERY_TASK_ACKS_LATE = True
@@ -183,6 +180,8 @@ EMBEDDING_PROVIDER = env.str("EMBEDDING_PROVIDER", default="local")
 EMBEDDING_MODEL = env.str("EMBEDDING_MODEL", default="sentence-transformers/all-MiniLM-L6-v2")
 EMBEDDING_DIMENSIONS = 384
 EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", default=32)
+# Torch threads for local embedding; 0 adapts to the documents in progress on the node.
+EMBEDDING_THREADS = env.int("EMBEDDING_THREADS", default=0)
 
 # LLM provider (OpenAI, Azure OpenAI's v1 endpoint or any OpenAI-compatible server)
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="") or None

@@ -40,19 +40,15 @@ def test_it_ingests_a_folder_recursively_and_fails_on_a_broken_file(worker, fold
     output, error = ingest(str(folder), "--collection", "ops-kb", "--create", "--timeout", "180")
 
     collection = Collection.objects.get(slug="ops-kb")
-    statuses = {
-        d.source_name.removeprefix(f"{folder}/"): d.status
-        for d in Document.objects.filter(collection=collection)
-    }
+    # Documents are named by their path inside the folder given, however it was spelled.
+    statuses = {d.source_name: d.status for d in Document.objects.filter(collection=collection)}
     assert statuses == {
         "policies/hr/leave.md": Document.Status.READY,
         "operations/pumps.txt": Document.Status.READY,
         "operations/x.pdf": Document.Status.FAILED,
     }
     assert "2 ready, 0 unchanged, 1 failed, 0 still in progress" in output
-    broken = Document.objects.get(
-        collection=collection, source_name=str(folder / "operations/x.pdf")
-    )
+    broken = Document.objects.get(collection=collection, source_name="operations/x.pdf")
     assert f"  FAILED {broken.source_name}: {broken.error}" in output
     assert broken.error
     assert error is not None

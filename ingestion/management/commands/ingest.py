@@ -25,23 +25,28 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         collection = self._collection(options["collection"], create=options["create"])
-        files = sorted(files_under(options["paths"]))
+        files = files_under(options["paths"])
         if not files:
             raise CommandError("No files found.")
         results = []
-        for path in files:
+        for path, source_name in files:
             with path.open("rb") as handle:
                 results.append(
-                    services.add_document(collection=collection, file=handle, source_name=str(path))
+                    services.add_document(
+                        collection=collection, file=handle, source_name=source_name
+                    )
                 )
-        unchanged = sum(not r.created_version for r in results)
+        created = {r.document.pk for r in results if r.created_version}
         documents = wait_for(
             {r.document.pk for r in results}, timeout=options["timeout"], stdout=self.stderr
         )
         failed = [d for d in documents if d.status == Document.Status.FAILED or d.error]
         pending = [d for d in documents if not d.is_finished]
+        # An unchanged file that failed before is still failed: count it there, not twice.
+        done = [d for d in documents if d not in failed and d not in pending]
+        ready = sum(d.pk in created for d in done)
         self.stdout.write(
-            f"{len(documents) - len(failed) - len(pending) - unchanged} ready, {unchanged} unchanged, "
+            f"{ready} ready, {len(done) - ready} unchanged, "
             f"{len(failed)} failed, {len(pending)} still in progress"
         )
         for document in failed:
@@ -60,13 +65,19 @@ class Command(BaseCommand):
             raise CommandError(f"No collection {slug!r}; pass --create to make it.") from None
 
 
-def files_under(paths: list[Path]) -> list[Path]:
+def files_under(paths: list[Path]) -> list[tuple[Path, str]]:
+    """Files with their document names: the path inside the folder given, or the file name,
+    so `ingest ./kb` and `ingest /srv/kb` name the same file the same way."""
     found = []
     for path in paths:
         if path.is_dir():
-            found += [p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")]
+            found += [
+                (file, file.relative_to(path).as_posix())
+                for file in sorted(path.rglob("*"))
+                if file.is_file() and not file.name.startswith(".")
+            ]
         elif path.is_file():
-            found.append(path)
+            found.append((path, path.name))
         else:
             raise CommandError(f"{path} does not exist.")
     return found
@@ -82,4 +93,4 @@ def wait_for(document_ids: set[int], *, timeout: float, stdout) -> list[Document
             bar.update(done - bar.n)
             if done == len(documents) or time.monotonic() > deadline:
                 return documents
-            time.sleep(0.5)
+            time.sleep(0.2)
