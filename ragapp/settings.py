@@ -183,6 +183,12 @@ EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", default=32)
 # Torch threads for local embedding; 0 adapts to the documents in progress on the node.
 EMBEDDING_THREADS = env.int("EMBEDDING_THREADS", default=0)
 
+# Retrieval: hybrid = pgvector cosine (HNSW) + full-text, fused by reciprocal rank fusion.
+RETRIEVAL_TOP_K = env.int("RETRIEVAL_TOP_K", default=8)
+RETRIEVAL_CANDIDATES = env.int("RETRIEVAL_CANDIDATES", default=50)
+RETRIEVAL_RRF_CONSTANT = env.int("RETRIEVAL_RRF_CONSTANT", default=60)
+RETRIEVAL_EF_SEARCH = env.int("RETRIEVAL_EF_SEARCH", default=100)
+
 # LLM provider (OpenAI, Azure OpenAI's v1 endpoint or any OpenAI-compatible server)
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="") or None
 OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")

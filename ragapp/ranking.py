@@ -1,0 +1,34 @@
+"""Pure ranking helpers for retrieval: no ORM, no I/O."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable, Sequence
+
+# Lexemes are passed to to_tsquery, so only word characters may reach it.
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+
+
+def reciprocal_rank_fusion(
+    rankings: Sequence[Sequence[Hashable]], *, constant: int = 60
+) -> list[tuple[Hashable, float]]:
+    """Fuse ranked lists (best first) into one, by sum of 1 / (constant + rank), rank from 1.
+
+    Cormack, Clarke and Büttcher (2009); ties keep the order of first appearance.
+    """
+    scores: dict[Hashable, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (constant + rank)
+    return sorted(scores.items(), key=lambda pair: pair[1], reverse=True)
+
+
+def or_query_terms(question: str, *, limit: int = 32) -> list[str]:
+    """The words of a question, for an OR full-text query (stop words are dropped by
+    PostgreSQL's English configuration, stemming too)."""
+    seen: dict[str, None] = {}
+    for match in _WORD.finditer(question.lower()):
+        word = match.group().replace("’", "'").replace("'", "")
+        if word:
+            seen.setdefault(word, None)
+    return list(seen)[:limit]

@@ -1,0 +1,159 @@
+"""Hybrid retrieval: permissions from the user, three modes, iterative scans under filters."""
+
+import io
+import json
+import random
+import re
+from unittest import mock
+
+import pytest
+from django.db import connection, transaction
+from pgvector.django import CosineDistance
+
+from ingestion import services
+from ingestion.models import Chunk, Document
+from ingestion.selectors import SearchMode, search_chunks, searchable_chunks
+from ragapp.llm import get_embedder
+from tests.conftest import ROOT, SAMPLE_KB
+from tests.factories import CollectionFactory, UserFactory
+
+MANIFEST = json.loads((ROOT / "sample_kb" / "MANIFEST.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def tidewater(django_db_setup, django_db_blocker):
+    """The sample knowledge base, ingested once for this module, readable by alice only."""
+    with django_db_blocker.unblock():
+        alice = UserFactory(username="alice")
+        collection = CollectionFactory(slug="tidewater-search")
+        collection.readers.add(alice)
+        # Ingested in-process here; the queue is exercised by the end-to-end tests.
+        with mock.patch("ingestion.tasks.ingest_document_task.apply_async"):
+            for entry in MANIFEST:
+                data = (SAMPLE_KB / entry["file"]).read_bytes()
+                document = services.add_document(
+                    collection=collection, file=io.BytesIO(data), source_name=entry["file"]
+                ).document
+                services.ingest_document(document_id=document.pk, task_id=document.task_id)
+        yield collection
+        collection.delete()
+        alice.delete()
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def top_files(user, question: str, mode: SearchMode, k: int = 5) -> list[str]:
+    results = search_chunks(user=user, question=question, mode=mode, k=k)
+    return [result.chunk.document.source_name for result in results]
+
+
+@pytest.mark.django_db
+def test_bob_never_retrieves_alices_chunks(tidewater):
+    alice = UserFactory(username="alice")
+    bob = UserFactory(username="bob")
+    question = MANIFEST[0]["question"]
+
+    for mode in SearchMode:
+        assert search_chunks(user=bob, question=question, mode=mode) == []
+        assert (
+            search_chunks(user=bob, question=question, mode=mode, collection_ids=[tidewater.pk])
+            == []
+        )
+        assert search_chunks(user=alice, question=question, mode=mode)
+
+
+@pytest.mark.django_db
+def test_hybrid_finds_the_answers_at_least_as_often_as_each_single_mode(tidewater):
+    alice = UserFactory(username="alice")
+    hits = dict.fromkeys(SearchMode, 0)
+
+    for entry in MANIFEST:
+        for mode in SearchMode:
+            hits[mode] += entry["file"] in top_files(alice, entry["question"], mode, k=3)
+
+    assert hits[SearchMode.HYBRID] >= max(hits[SearchMode.DENSE], hits[SearchMode.KEYWORD])
+    assert hits[SearchMode.HYBRID] >= len(MANIFEST) - 1, hits
+
+
+@pytest.mark.django_db
+def test_results_carry_their_ranks_and_scores(tidewater):
+    alice = UserFactory(username="alice")
+    entry = next(e for e in MANIFEST if e["format"] == "pptx")
+
+    results = search_chunks(user=alice, question=entry["question"], k=5)
+
+    assert [r.score for r in results] == sorted((r.score for r in results), reverse=True)
+    best = results[0]
+    assert best.dense_rank is not None and 0 < best.dense_similarity <= 1
+    assert squash(entry["answer_phrase"]) in squash(" ".join(r.chunk.text for r in results))
+
+
+@pytest.mark.django_db
+def test_keyword_search_matches_any_word_of_a_question(tidewater):
+    alice = UserFactory(username="alice")
+
+    results = search_chunks(
+        user=alice, question="Who maintains the Marrowbone Hill booster?", mode=SearchMode.KEYWORD
+    )
+
+    assert results and results[0].chunk.document.source_name == "assets.csv"
+
+
+@pytest.mark.django_db
+def test_retired_documents_and_narrowed_collections_are_left_out(tidewater):
+    alice = UserFactory(username="alice")
+    other = CollectionFactory(slug="other-readable")
+    other.readers.add(alice)
+    glossary = Document.objects.get(collection=tidewater, source_name="glossary.txt")
+    entry = next(e for e in MANIFEST if e["file"] == "glossary.txt")
+
+    with transaction.atomic():
+        services.retire_document(document=glossary)
+        retired = top_files(alice, entry["question"], SearchMode.HYBRID, k=8)
+        transaction.set_rollback(True)
+    narrowed = search_chunks(user=alice, question=entry["question"], collection_ids=[other.pk])
+
+    assert "glossary.txt" not in retired
+    assert narrowed == []
+
+
+@pytest.mark.django_db
+def test_iterative_scan_returns_k_rows_under_a_selective_filter():
+    # 2,000 chunks alice cannot read and 30 she can, random vectors, HNSW forced.
+    alice = UserFactory(username="alice-scan")
+    hidden, mine = CollectionFactory(slug="hidden"), CollectionFactory(slug="mine")
+    mine.readers.add(alice)
+    rng = random.Random(3)
+    for collection, count in [(hidden, 2000), (mine, 30)]:
+        document = Document.objects.create(collection=collection, title="t", source_name="t")
+        version = document.versions.create(number=1, sha256="0" * 64, size_bytes=1, file="x")
+        Chunk.objects.bulk_create(
+            Chunk(
+                version=version, document=document, collection=collection, ordinal=n,
+                text=f"chunk {n}", token_count=2, embedding=[rng.gauss(0, 1) for _ in range(384)],
+            )
+            for n in range(count)
+        )  # fmt: skip
+        Document.objects.filter(pk=document.pk).update(current_version=version, status="ready")
+    query = get_embedder().embed(["sampling frequency"])[0]
+    with connection.cursor() as cursor:
+        # Leave the planner only the HNSW index to order by distance, as at scale.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+
+    results = search_chunks(user=alice, question="sampling frequency", mode=SearchMode.DENSE, k=10)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL hnsw.iterative_scan = off")
+        cursor.execute("SET LOCAL hnsw.ef_search = 40")
+        without = list(
+            searchable_chunks()
+            .filter(collection=mine)
+            .annotate(distance=CosineDistance("embedding", query))
+            .order_by("distance")[:10]
+        )
+
+    assert len(results) == 10
+    assert {r.chunk.collection_id for r in results} == {mine.pk}
+    assert len(without) < 10, "the filter should starve a plain HNSW scan; else this proves nothing"
