@@ -139,14 +139,8 @@ def test_openai_embedder_returns_vectors_in_input_order(openai_settings, stub):
 
 
 def test_openai_embedder_sorts_vectors_a_server_returns_shuffled(openai_settings, stub):
-    in_order = openai_stub.embeddings()
-
-    def shuffled(body):
-        status, payload = in_order(body)
-        payload["data"].reverse()
-        return status, payload
-
-    stub.route(EMBEDDINGS, shuffled)
+    reverse = openai_stub.altered(openai_stub.embeddings(), lambda p: p["data"].reverse())
+    stub.route(EMBEDDINGS, reverse)
     texts = ["alpha", "beta"]
 
     vectors = get_embedder().embed(texts)
@@ -176,14 +170,7 @@ def test_openai_embedder_rejects_vectors_of_the_wrong_dimension(openai_settings,
 
 
 def test_openai_embedder_rejects_a_short_answer(openai_settings, stub):
-    in_full = openai_stub.embeddings()
-
-    def one_missing(body):
-        status, payload = in_full(body)
-        payload["data"].pop()
-        return status, payload
-
-    stub.route(EMBEDDINGS, one_missing)
+    stub.route(EMBEDDINGS, openai_stub.altered(openai_stub.embeddings(), lambda p: p["data"].pop()))
 
     with pytest.raises(LLMRejected, match="1 vectors for 2 texts"):
         get_embedder().embed(["alpha", "beta"])

@@ -97,6 +97,17 @@ def chat_completion(content: str) -> Handler:
     return handle
 
 
+def altered(handler: Handler, change) -> Handler:
+    """`handler`, with `change(payload)` applied to each answer it gives."""
+
+    def altered_handler(body):
+        status, payload = handler(body)
+        change(payload)
+        return status, payload
+
+    return altered_handler
+
+
 def error(status: int, message: str = "stub error") -> Handler:
     """A handler that always fails with `status` and an OpenAI-style error body."""
 
