@@ -270,7 +270,7 @@ def partition_and_chunk(
     chunks = chunk_by_title(elements, **chunking.as_dict())
     pages = {element.metadata.page_number for element in elements} - {None}
     drafts = [
-        ChunkDraft(text=chunk.text, metadata=_chunk_metadata(chunk, sections))
+        ChunkDraft(text=_chunk_text(chunk), metadata=_chunk_metadata(chunk, sections))
         for chunk in chunks
         if chunk.text.strip()
     ]
@@ -293,6 +293,29 @@ def _sections_by_element_id(elements: list[Any]) -> dict[str, str]:
             headings = [*headings[:depth], element.text.strip()[:200]]
         sections[element.id] = " › ".join(headings)
     return sections
+
+
+def _chunk_text(chunk: Any) -> str:
+    """A table becomes one line per row, each value labelled with its column, so a row can be
+    found, embedded and quoted on its own; unstructured's own text runs all cells together."""
+    html = getattr(chunk.metadata, "text_as_html", None)
+    if not html:
+        return chunk.text
+    from lxml import html as lxml_html
+
+    rows = [
+        [" ".join(cell.text_content().split()) for cell in row.xpath("./th|./td")]
+        for row in lxml_html.fromstring(html).xpath("//tr")
+    ]
+    rows = [row for row in rows if any(row)]
+    if len(rows) < 2:
+        return chunk.text
+    header, *body = rows
+    lines = [
+        "; ".join(f"{name}: {value}" for name, value in zip(header, row, strict=False) if value)
+        for row in body
+    ]
+    return "\n\n".join(line for line in lines if line) or chunk.text
 
 
 def _chunk_metadata(chunk: Any, sections: dict[str, str]) -> dict[str, Any]:

@@ -65,6 +65,7 @@ def search_chunks(
     collection_ids: Iterable[int] | None = None,
     mode: SearchMode = SearchMode.HYBRID,
     k: int | None = None,
+    query_embedding: list[float] | None = None,
 ) -> list[RetrievedChunk]:
     """The best chunks for `question` among those `user` may read, best first.
 
@@ -76,7 +77,10 @@ def search_chunks(
     if collection_ids is not None:
         readable = readable.filter(id__in=list(collection_ids))
     candidates = searchable_chunks().filter(collection__in=readable)
-    dense = _dense_ranking(candidates, question, depth) if mode != SearchMode.KEYWORD else []
+    dense = []
+    if mode != SearchMode.KEYWORD:
+        embedding = query_embedding or get_embedder().embed([question])[0]
+        dense = _dense_ranking(candidates, embedding, depth)
     keyword = _keyword_ranking(candidates, question, depth) if mode != SearchMode.DENSE else []
     fused = reciprocal_rank_fusion(
         [[i for i, _ in ranking] for ranking in (dense, keyword) if ranking],
@@ -100,10 +104,9 @@ def search_chunks(
 
 
 def _dense_ranking(
-    candidates: QuerySet[Chunk], question: str, depth: int
+    candidates: QuerySet[Chunk], embedding: list[float], depth: int
 ) -> list[tuple[int, float]]:
     """(chunk id, cosine similarity) from the HNSW index, best first."""
-    embedding = get_embedder().embed([question])[0]
     with transaction.atomic(), connection.cursor() as cursor:
         # A WHERE clause (permissions) filters after the index scan; iterative scans keep
         # reading the index until `depth` rows pass it (pgvector >= 0.8).

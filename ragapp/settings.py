@@ -188,6 +188,10 @@ RETRIEVAL_TOP_K = env.int("RETRIEVAL_TOP_K", default=8)
 RETRIEVAL_CANDIDATES = env.int("RETRIEVAL_CANDIDATES", default=50)
 RETRIEVAL_RRF_CONSTANT = env.int("RETRIEVAL_RRF_CONSTANT", default=60)
 RETRIEVAL_EF_SEARCH = env.int("RETRIEVAL_EF_SEARCH", default=100)
+RETRIEVAL_MODE = env.str("RETRIEVAL_MODE", default="hybrid")
+# Below this cosine similarity a chunk is not evidence: nothing above it means no answer.
+RETRIEVAL_MIN_SIMILARITY = env.float("RETRIEVAL_MIN_SIMILARITY", default=0.3)
+ANSWER_MAX_SENTENCES = env.int("ANSWER_MAX_SENTENCES", default=3)
 
 # LLM provider (OpenAI, Azure OpenAI's v1 endpoint or any OpenAI-compatible server)
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="") or None

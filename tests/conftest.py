@@ -1,19 +1,24 @@
 from __future__ import annotations
 
+import io
+import json
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Permission
 
+from ingestion import services
 from ingestion.models import Collection, Document
 from tests.factories import CollectionFactory, UserFactory
 from tests.worker import Worker
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_KB = ROOT / "sample_kb" / "documents"
+MANIFEST = json.loads((ROOT / "sample_kb" / "MANIFEST.json").read_text())
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -66,3 +71,23 @@ def wait_until_finished(documents: Iterable[Document], timeout: float = 120) -> 
         if all(document.is_finished for document in found) or time.monotonic() > deadline:
             return found
         time.sleep(0.3)
+
+
+@pytest.fixture(scope="module")
+def tidewater(django_db_setup, django_db_blocker) -> Iterator[Collection]:
+    """The sample knowledge base, ingested once per module, readable by alice only."""
+    with django_db_blocker.unblock():
+        alice = UserFactory(username="alice")
+        collection = CollectionFactory(name="Tidewater", slug="tidewater-sample")
+        collection.readers.add(alice)
+        # Ingested in-process; the queue itself is exercised by the end-to-end tests.
+        with mock.patch("ingestion.tasks.ingest_document_task.apply_async"):
+            for entry in MANIFEST:
+                data = (SAMPLE_KB / entry["file"]).read_bytes()
+                document = services.add_document(
+                    collection=collection, file=io.BytesIO(data), source_name=entry["file"]
+                ).document
+                services.ingest_document(document_id=document.pk, task_id=document.task_id)
+        yield collection
+        collection.delete()
+        alice.delete()

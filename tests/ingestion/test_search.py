@@ -1,10 +1,8 @@
 """Hybrid retrieval: permissions from the user, three modes, iterative scans under filters."""
 
-import io
 import json
 import random
 import re
-from unittest import mock
 
 import pytest
 from django.db import connection, transaction
@@ -14,30 +12,10 @@ from ingestion import services
 from ingestion.models import Chunk, Document
 from ingestion.selectors import SearchMode, search_chunks, searchable_chunks
 from ragapp.llm import get_embedder
-from tests.conftest import ROOT, SAMPLE_KB
+from tests.conftest import ROOT
 from tests.factories import CollectionFactory, UserFactory
 
 MANIFEST = json.loads((ROOT / "sample_kb" / "MANIFEST.json").read_text())
-
-
-@pytest.fixture(scope="module")
-def tidewater(django_db_setup, django_db_blocker):
-    """The sample knowledge base, ingested once for this module, readable by alice only."""
-    with django_db_blocker.unblock():
-        alice = UserFactory(username="alice")
-        collection = CollectionFactory(slug="tidewater-search")
-        collection.readers.add(alice)
-        # Ingested in-process here; the queue is exercised by the end-to-end tests.
-        with mock.patch("ingestion.tasks.ingest_document_task.apply_async"):
-            for entry in MANIFEST:
-                data = (SAMPLE_KB / entry["file"]).read_bytes()
-                document = services.add_document(
-                    collection=collection, file=io.BytesIO(data), source_name=entry["file"]
-                ).document
-                services.ingest_document(document_id=document.pk, task_id=document.task_id)
-        yield collection
-        collection.delete()
-        alice.delete()
 
 
 def squash(text: str) -> str:
