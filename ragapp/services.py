@@ -150,6 +150,7 @@ def _sources(results: list[RetrievedChunk]) -> list[dict]:
             "pages": result.chunk.metadata.get("pages", []),
             "section": result.chunk.metadata.get("section", ""),
             "version": result.chunk.version.number,
+            "text": result.chunk.text,
         }
         for number, result in enumerate(results, start=1)
     ]

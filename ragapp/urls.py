@@ -1,15 +1,26 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 from ragapp import views
 
+chat_patterns = (
+    [
+        path("", views.chat, name="chat"),
+        path("c/<int:conversation_id>/", views.chat, name="conversation"),
+        path("ask/", views.ask, name="ask"),
+        path("messages/<int:message_id>/vote/", views.vote, name="message-vote"),
+        path("messages/<int:message_id>/events/", views.message_event, name="message-event"),
+        path("documents/<int:document_id>/file/", views.document_file, name="document-file"),
+    ],
+    "ragapp",
+)
+
 urlpatterns = [
+    path("", include(chat_patterns)),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("healthz/", views.healthz, name="healthz"),
     path("ingestion/", include("ingestion.urls")),
     path("admin/", admin.site.urls),
 ]
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files are never served from MEDIA_URL: readers get them through document-file,
+# which checks their permission.
