@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -103,6 +104,41 @@ class OpenAIEmbedder:
     def count_tokens(self, texts: list[str]) -> list[int]:
         # No tokenizer for an arbitrary remote model: the usual ~4 characters per token.
         return [max(1, len(text) // 4) for text in texts]
+
+
+@dataclass(frozen=True)
+class Completion:
+    content: str
+    model: str
+    prompt_tokens: int | None
+    completion_tokens: int | None
+
+
+def complete_json(messages: list[dict[str, str]]) -> Completion:
+    """One chat completion asking for a JSON object, from the configured LLM."""
+    import openai
+
+    try:
+        response = openai_client().chat.completions.create(
+            model=settings.LLM_MODEL,
+            messages=messages,
+            temperature=0,
+            max_tokens=settings.LLM_MAX_TOKENS,
+            response_format={"type": "json_object"},
+        )
+    except (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError) as exc:
+        raise LLMUnavailable(str(exc)) from exc
+    except openai.APIError as exc:
+        raise LLMRejected(str(exc)) from exc
+    if not response.choices:
+        raise LLMRejected("the completion has no choices")
+    usage = response.usage
+    return Completion(
+        content=response.choices[0].message.content or "",
+        model=response.model or settings.LLM_MODEL,
+        prompt_tokens=usage.prompt_tokens if usage else None,
+        completion_tokens=usage.completion_tokens if usage else None,
+    )
 
 
 def share_cpu(*, jobs: int) -> None:

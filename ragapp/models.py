@@ -42,6 +42,8 @@ class Message(models.Model):
     generator = models.CharField(max_length=50)
     variant = models.CharField(max_length=50, blank=True)
     model = models.CharField(max_length=200, blank=True)
+    # Why the LLM's reply was not used (and the extractive answer was), if it was not.
+    fallback_reason = models.CharField(max_length=300, blank=True)
     collection_ids = models.JSONField(default=list, help_text="Collections searched.")
     # [{"chunk_id", "score", "dense_rank", "dense_similarity", "keyword_rank", "keyword_score"}]
     retrieved = models.JSONField(default=list)

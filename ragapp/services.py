@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 import numpy as np
 from django.conf import settings
@@ -17,8 +19,11 @@ from ragapp.extractive import (
     relevance,
     split_sentences,
 )
-from ragapp.llm import get_embedder
+from ragapp.llm import LLMRejected, LLMUnavailable, complete_json, get_embedder
 from ragapp.models import Conversation, Message
+from ragapp.prompting import InvalidAnswer, Source, build_messages, parse_answer
+
+logger = logging.getLogger(__name__)
 
 # Answer templates are versioned in the code; a message records the version it was rendered with.
 TEMPLATE_VERSION = "v1"
@@ -27,6 +32,18 @@ TEMPLATES = {
     Message.Kind.NO_ANSWER: "ragapp/answers/no_answer_v1.html",
     Message.Kind.REFUSAL: "ragapp/answers/refusal_v1.html",
 }
+
+
+@dataclass
+class Generation:
+    generator: str
+    model: str
+    sentences: list[dict] = field(default_factory=list)
+    sources: list[dict] = field(default_factory=list)
+    declined: bool = False  # the LLM found no answer in the sources
+    fallback_reason: str = ""
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
 
 
 def start_conversation(*, owner: AbstractBaseUser, title: str) -> Conversation:
@@ -65,22 +82,31 @@ def answer_question(
         if (result.dense_similarity or 0) >= settings.RETRIEVAL_MIN_SIMILARITY
         or result.keyword_rank == 1
     ]
-    if evidence:
+    generation = Generation(generator="extractive", model=embedder.model_id)
+    if evidence and settings.ANSWER_GENERATOR == "llm":
+        generation = _llm_answer(question, evidence)
+    if evidence and not generation.sentences and not generation.declined:
+        generation.sentences, generation.sources = _extractive_answer(
+            question, question_vector, evidence
+        )
+    if generation.sentences:
         kind = Message.Kind.ANSWER
-        sentences, sources = _extractive_answer(question, question_vector, evidence)
     else:
-        kind, sentences, sources = Message.Kind.NO_ANSWER, [], _sources(results[:3])
+        kind, generation.sources = Message.Kind.NO_ANSWER, _sources(results[:3])
     generated = time.perf_counter()
     message = Message.objects.create(
         conversation=conversation,
         user=user,
         question=question,
         kind=kind,
-        sentences=sentences,
-        sources=sources,
+        sentences=generation.sentences,
+        sources=generation.sources,
         template_version=TEMPLATE_VERSION,
-        generator="extractive",
-        model=embedder.model_id,
+        generator=generation.generator,
+        model=generation.model,
+        fallback_reason=generation.fallback_reason,
+        prompt_tokens=generation.prompt_tokens,
+        completion_tokens=generation.completion_tokens,
         collection_ids=searched_ids,
         retrieved=[_trace(result) for result in results],
         search_mode=settings.RETRIEVAL_MODE,
@@ -108,6 +134,39 @@ def render_answer(message: Message) -> str:
         "collections": list(collections),
     }
     return render_to_string(TEMPLATES[message.kind], context)
+
+
+def _llm_answer(question: str, evidence: list[RetrievedChunk]) -> Generation:
+    """Sentences written by the LLM, each citing retrieved chunks; on any bad reply, nothing
+    (the caller falls back to the extractive answer) and the reason."""
+    by_id = {result.chunk.pk: result for result in evidence}
+    sources = [
+        Source(chunk_id=r.chunk.pk, title=r.chunk.document.title, text=r.chunk.text)
+        for r in evidence
+    ]
+    generation = Generation(generator="llm", model=settings.LLM_MODEL)
+    try:
+        completion = complete_json(build_messages(question, sources))
+        drafts = parse_answer(completion.content, allowed_ids=set(by_id))
+    except (LLMUnavailable, LLMRejected, InvalidAnswer) as exc:
+        logger.warning("LLM answer not used: %s", type(exc).__name__)
+        return Generation(
+            generator="extractive",
+            model=get_embedder().model_id,
+            fallback_reason=f"{type(exc).__name__}: {exc}"[:300],
+        )
+    generation.model = completion.model
+    generation.prompt_tokens = completion.prompt_tokens
+    generation.completion_tokens = completion.completion_tokens
+    generation.declined = not drafts
+    cited: list[int] = []
+    for draft in drafts:
+        cited += [chunk_id for chunk_id in draft.chunk_ids if chunk_id not in cited]
+        generation.sentences.append(
+            {"text": draft.text, "citations": [cited.index(i) + 1 for i in draft.chunk_ids]}
+        )
+    generation.sources = _sources([by_id[chunk_id] for chunk_id in cited])
+    return generation
 
 
 def _extractive_answer(

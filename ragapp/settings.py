@@ -200,6 +200,10 @@ ANSWER_MAX_SENTENCES = env.int("ANSWER_MAX_SENTENCES", default=3)
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="") or None
 OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
 OPENAI_TIMEOUT = env.float("OPENAI_TIMEOUT", default=30.0)
+# Answers: "extractive" (offline, default) or "llm" (falls back to extractive on a bad reply).
+ANSWER_GENERATOR = env.str("ANSWER_GENERATOR", default="extractive")
+LLM_MODEL = env.str("LLM_MODEL", default="gpt-4o-mini")
+LLM_MAX_TOKENS = env.int("LLM_MAX_TOKENS", default=600)
 
 # Logging: never log document text or questions (PII); ids and counts only.
 LOGGING = {

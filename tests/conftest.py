@@ -14,6 +14,7 @@ from django.contrib.auth.models import Permission
 from ingestion import services
 from ingestion.models import Collection, Document
 from tests.factories import CollectionFactory, UserFactory
+from tests.support.openai_stub import OpenAIStub
 from tests.worker import Worker
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,3 +92,10 @@ def tidewater(django_db_setup, django_db_blocker) -> Iterator[Collection]:
         yield collection
         collection.delete()
         alice.delete()
+
+
+@pytest.fixture
+def stub() -> Iterator[OpenAIStub]:
+    """An OpenAI-compatible server on loopback: the real openai client talks to it."""
+    with OpenAIStub() as server:
+        yield server

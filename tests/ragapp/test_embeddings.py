@@ -21,7 +21,6 @@ from ragapp.llm import (
 )
 from tests.factories import CollectionFactory
 from tests.support import openai_stub
-from tests.support.openai_stub import OpenAIStub
 
 LOCAL_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 EMBEDDINGS = "/v1/embeddings"
@@ -34,12 +33,6 @@ def cosine(a: list[float], b: list[float]) -> float:
 @pytest.fixture(scope="module")
 def local_embedder() -> LocalEmbedder:
     return LocalEmbedder(batch_size=8)
-
-
-@pytest.fixture
-def stub():
-    with OpenAIStub() as server:
-        yield server
 
 
 @pytest.fixture
