@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from ragapp import views
 
@@ -18,6 +19,9 @@ chat_patterns = (
 urlpatterns = [
     path("", include(chat_patterns)),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("api/v1/", include("ragapp.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("healthz/", views.healthz, name="healthz"),
     path("ingestion/", include("ingestion.urls")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,117 @@
+"""REST API for questions and feedback. Each view validates, then calls the same service as
+the HTML views; permissions come from request.user only."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from feedback import services as feedback_services
+from feedback.models import FeedbackEvent
+from ingestion.selectors import collections_readable_by
+from ragapp import services
+from ragapp.models import Conversation, Message
+
+
+class MessageOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    conversation = serializers.IntegerField(source="conversation_id")
+    kind = serializers.CharField()
+    answer = serializers.SerializerMethodField()
+    sentences = serializers.JSONField()
+    sources = serializers.JSONField()
+    generator = serializers.CharField()
+    template_version = serializers.CharField()
+    total_ms = serializers.FloatField()
+
+    def get_answer(self, message: Message) -> str:
+        """The answer as plain text with [n] citations."""
+        return " ".join(
+            sentence["text"] + "".join(f" [{n}]" for n in sentence["citations"])
+            for sentence in message.sentences
+        )
+
+
+class QuestionAskApi(APIView):
+    @extend_schema_serializer(component_name="QuestionAskInput")
+    class InputSerializer(serializers.Serializer):
+        question = serializers.CharField(max_length=2000)
+        collections = serializers.ListField(child=serializers.IntegerField(), required=False)
+        conversation = serializers.IntegerField(required=False)
+
+    @extend_schema(request=InputSerializer, responses={201: MessageOutputSerializer})
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        question = data.validated_data["question"]
+        if "conversation" in data.validated_data:
+            conversation = get_object_or_404(
+                Conversation, pk=data.validated_data["conversation"], owner=request.user
+            )
+        else:
+            conversation = services.start_conversation(owner=request.user, title=question)
+        requested = data.validated_data.get("collections")
+        if requested is not None:
+            readable = set(collections_readable_by(request.user).values_list("id", flat=True))
+            if not set(requested) <= readable:
+                return Response(
+                    {"detail": "Unknown collection, or you may not read it."},
+                    status=status.HTTP_404_NOT_FOUND,
+                )
+        message = services.answer_question(
+            conversation=conversation,
+            user=request.user,
+            question=question,
+            collection_ids=requested,
+        )
+        return Response(MessageOutputSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+class FeedbackCreateApi(APIView):
+    @extend_schema_serializer(component_name="FeedbackCreateInput")
+    class InputSerializer(serializers.Serializer):
+        kind = serializers.ChoiceField(choices=FeedbackEvent.Kind.choices)
+        rating = serializers.ChoiceField(choices=FeedbackEvent.Rating.choices, required=False)
+        reason = serializers.ChoiceField(choices=FeedbackEvent.Reason.choices, required=False)
+        comment = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+        detail = serializers.CharField(max_length=50, required=False, allow_blank=True)
+        copied_characters = serializers.IntegerField(min_value=0, required=False)
+
+        def validate(self, attrs: dict) -> dict:
+            if attrs["kind"] == FeedbackEvent.Kind.VOTE and "rating" not in attrs:
+                raise serializers.ValidationError({"rating": "A vote needs a rating: 1 or -1."})
+            return attrs
+
+    @extend_schema_serializer(component_name="FeedbackCreateOutput")
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        kind = serializers.CharField()
+        rating = serializers.IntegerField(allow_null=True)
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
+    def post(self, request: Request, message_id: int) -> Response:
+        message = get_object_or_404(Message, pk=message_id, conversation__owner=request.user)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        if fields["kind"] == FeedbackEvent.Kind.VOTE:
+            event = feedback_services.record_vote(
+                message=message,
+                user=request.user,
+                rating=fields["rating"],
+                reason=fields.get("reason", ""),
+                comment=fields.get("comment", ""),
+            )
+        else:
+            event = feedback_services.record_event(
+                message=message,
+                user=request.user,
+                kind=fields["kind"],
+                detail=fields.get("detail", ""),
+                copied_characters=fields.get("copied_characters"),
+            )
+        return Response(self.OutputSerializer(event).data, status=status.HTTP_201_CREATED)
