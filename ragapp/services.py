@@ -22,6 +22,7 @@ from ragapp.extractive import (
 from ragapp.llm import LLMRejected, LLMUnavailable, complete_json, get_embedder
 from ragapp.models import Conversation, Message
 from ragapp.prompting import InvalidAnswer, Source, build_messages, parse_answer
+from ragapp.variants import assign_variant
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +60,9 @@ def answer_question(
 ) -> Message:
     """Retrieve what `user` may read, choose cited sentences, render the template, store all."""
     started = time.perf_counter()
+    variant = assign_variant(user.pk, settings.ANSWER_VARIANTS, salt=settings.ANSWER_VARIANTS_SALT)
+    options = settings.ANSWER_VARIANTS.get(variant, {})
+    mode = SearchMode(options.get("mode", settings.RETRIEVAL_MODE))
     embedder = get_embedder()
     question_vector = embedder.embed([question])[0]
     embedded = time.perf_counter()
@@ -71,7 +75,8 @@ def answer_question(
         user=user,
         question=question,
         collection_ids=searched_ids,
-        mode=SearchMode(settings.RETRIEVAL_MODE),
+        mode=mode,
+        k=options.get("k"),
         query_embedding=question_vector,
     )
     searched = time.perf_counter()
@@ -83,7 +88,7 @@ def answer_question(
         or result.keyword_rank == 1
     ]
     generation = Generation(generator="extractive", model=embedder.model_id)
-    if evidence and settings.ANSWER_GENERATOR == "llm":
+    if evidence and options.get("generator", settings.ANSWER_GENERATOR) == "llm":
         generation = _llm_answer(question, evidence)
     if evidence and not generation.sentences and not generation.declined:
         generation.sentences, generation.sources = _extractive_answer(
@@ -103,13 +108,14 @@ def answer_question(
         sources=generation.sources,
         template_version=TEMPLATE_VERSION,
         generator=generation.generator,
+        variant=variant,
         model=generation.model,
         fallback_reason=generation.fallback_reason,
         prompt_tokens=generation.prompt_tokens,
         completion_tokens=generation.completion_tokens,
         collection_ids=searched_ids,
         retrieved=[_trace(result) for result in results],
-        search_mode=settings.RETRIEVAL_MODE,
+        search_mode=mode,
         embed_ms=(embedded - started) * 1000,
         search_ms=(searched - embedded) * 1000,
         generate_ms=(generated - searched) * 1000,

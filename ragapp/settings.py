@@ -219,6 +219,14 @@ OPENAI_TIMEOUT = env.float("OPENAI_TIMEOUT", default=30.0)
 ANSWER_GENERATOR = env.str("ANSWER_GENERATOR", default="extractive")
 LLM_MODEL = env.str("LLM_MODEL", default="gpt-4o-mini")
 LLM_MAX_TOKENS = env.int("LLM_MAX_TOKENS", default=600)
+# A/B tests: {"name": {"weight": 50, "generator": "llm", "mode": "dense", "k": 5}, ...}.
+# Each user always gets the same variant; every answer records it. Empty: no experiment.
+ANSWER_VARIANTS = env.json("ANSWER_VARIANTS", default={})
+ANSWER_VARIANTS_SALT = env.str("ANSWER_VARIANTS_SALT", default="")
+
+from ragapp.variants import validate_variants  # noqa: E402
+
+validate_variants(ANSWER_VARIANTS)
 
 # Logging: never log document text or questions (PII); ids and counts only.
 LOGGING = {
