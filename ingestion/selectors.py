@@ -20,7 +20,7 @@ def collections_readable_by(user: AbstractBaseUser | AnonymousUser) -> QuerySet[
     """The collections `user` may read. The only source of read permission for retrieval."""
     if not user.is_authenticated:
         return Collection.objects.none()
-    if user.is_superuser:
+    if user.is_superuser or user.groups.filter(name=settings.OPS_GROUP).exists():
         return Collection.objects.all()
     return Collection.objects.filter(
         Q(is_public=True) | Q(readers=user) | Q(reader_groups__user=user)

@@ -102,6 +102,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Members of this group read every collection (ops watch the whole system).
+OPS_GROUP = env.str("OPS_GROUP", default="Ops")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "ragapp:chat"
 LOGOUT_REDIRECT_URL = "login"

@@ -14,7 +14,7 @@ SAMPLE_KB = settings.BASE_DIR / "sample_kb" / "documents"
 ROLES = {
     "End users": [],
     "SMEs": ["ingestion"],  # curate the collections they are granted, in the admin
-    "Ops": [],
+    "Ops": [],  # reads every collection (settings.OPS_GROUP)
 }
 
 

@@ -1,0 +1,28 @@
+"""Who may read a collection: decided by the authenticated user alone."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser, Group
+
+from ingestion.selectors import collections_readable_by
+from tests.factories import CollectionFactory, UserFactory
+
+
+@pytest.mark.django_db
+def test_read_permission_comes_from_users_groups_public_flag_and_ops(settings):
+    private, grouped, public = (CollectionFactory(slug=s) for s in ["private", "grouped", "public"])
+    alice, bob, olga = (UserFactory(username=n) for n in ["alice", "bob", "olga"])
+    readers = Group.objects.create(name="Readers")
+    bob.groups.add(readers)
+    olga.groups.add(Group.objects.create(name=settings.OPS_GROUP))
+    private.readers.add(alice)
+    grouped.reader_groups.add(readers)
+    public.is_public = True
+    public.save()
+
+    def slugs(user) -> set[str]:
+        return set(collections_readable_by(user).values_list("slug", flat=True))
+
+    assert slugs(alice) == {"private", "public"}
+    assert slugs(bob) == {"grouped", "public"}
+    assert slugs(olga) == {"private", "grouped", "public"}
+    assert slugs(AnonymousUser()) == set()
