@@ -80,7 +80,7 @@ def search_chunks(
     dense = []
     if mode != SearchMode.KEYWORD:
         embedding = query_embedding or get_embedder().embed([question])[0]
-        dense = _dense_ranking(candidates, embedding, depth)
+        dense = dense_ranking(candidates, embedding, depth)
     keyword = _keyword_ranking(candidates, question, depth) if mode != SearchMode.DENSE else []
     fused = reciprocal_rank_fusion(
         [[i for i, _ in ranking] for ranking in (dense, keyword) if ranking],
@@ -103,7 +103,7 @@ def search_chunks(
     ]
 
 
-def _dense_ranking(
+def dense_ranking(
     candidates: QuerySet[Chunk], embedding: list[float], depth: int
 ) -> list[tuple[int, float]]:
     """(chunk id, cosine similarity) from the HNSW index, best first."""
