@@ -138,6 +138,10 @@ class Chunk(models.Model):
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="chunks")
     collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="chunks")
     ordinal = models.PositiveIntegerField()
+    # True only for the current version of a document that is not retired; set in the same
+    # transaction that publishes, retires or restores. A flag on the row keeps the retrieval
+    # filter single-table, so the planner can use the HNSW index (a join defeats it).
+    is_searchable = models.BooleanField(default=False)
     text = models.TextField()
     token_count = models.PositiveIntegerField()
     metadata = models.JSONField(default=dict)

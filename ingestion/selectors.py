@@ -37,9 +37,7 @@ def collections_curated_by(user: AbstractBaseUser | AnonymousUser) -> QuerySet[C
 
 def searchable_chunks() -> QuerySet[Chunk]:
     """Chunks of the current version of every document that is not retired."""
-    return Chunk.objects.filter(
-        document__current_version=F("version"), document__retired_at__isnull=True
-    )
+    return Chunk.objects.filter(is_searchable=True)
 
 
 class SearchMode(StrEnum):

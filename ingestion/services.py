@@ -127,9 +127,11 @@ def reingest_document(*, document: Document) -> DocumentVersion:
 
 def retire_document(*, document: Document) -> Document:
     """Take a document out of retrieval; its chunks stay for audit and can be restored."""
-    Document.objects.filter(pk=document.pk).update(
-        status=Status.RETIRED, retired_at=timezone.now(), task_id="", lease_expires_at=None
-    )
+    with transaction.atomic():
+        Document.objects.filter(pk=document.pk).update(
+            status=Status.RETIRED, retired_at=timezone.now(), task_id="", lease_expires_at=None
+        )
+        Chunk.objects.filter(document=document).update(is_searchable=False)
     document.refresh_from_db()
     return document
 
@@ -139,9 +141,14 @@ def restore_document(*, document: Document) -> Document:
     if document.current_version_id is None:
         reingest_document(document=document)
     else:
-        Document.objects.filter(pk=document.pk, status=Status.RETIRED).update(
-            status=Status.READY, retired_at=None
-        )
+        with transaction.atomic():
+            restored = Document.objects.filter(pk=document.pk, status=Status.RETIRED).update(
+                status=Status.READY, retired_at=None
+            )
+            if restored:
+                Chunk.objects.filter(version_id=document.current_version_id).update(
+                    is_searchable=True
+                )
     document.refresh_from_db()
     return document
 
@@ -315,6 +322,7 @@ def _publish(
         version.error = ""
         version.save()
         Chunk.objects.filter(document=document).exclude(version=version).delete()
+        Chunk.objects.filter(version=version).update(is_searchable=True)
         if parsed.title and document.title == Path(document.source_name).stem[:300]:
             document.title = parsed.title
         document.current_version = version

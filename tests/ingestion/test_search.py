@@ -111,6 +111,7 @@ def test_iterative_scan_returns_k_rows_under_a_selective_filter():
             Chunk(
                 version=version, document=document, collection=collection, ordinal=n,
                 text=f"chunk {n}", token_count=2, embedding=[rng.gauss(0, 1) for _ in range(384)],
+                is_searchable=True,
             )
             for n in range(count)
         )  # fmt: skip

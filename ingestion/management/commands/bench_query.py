@@ -111,10 +111,10 @@ class Command(BaseCommand):
                     clean = text.replace("\\", " ").replace("\t", " ").replace("\n", " ")
                     embedding = "[" + ",".join(f"{x:.6f}" for x in vector) + "]"
                     buffer.write(
-                        f"{version.pk}\t{document.pk}\t{collection.pk}\t{ordinal}\t{clean}\t{len(clean) // 4}\t{{}}\t{embedding}\n"
+                        f"{version.pk}\t{document.pk}\t{collection.pk}\t{ordinal}\tt\t{clean}\t{len(clean) // 4}\t{{}}\t{embedding}\n"
                     )
                 with cursor.copy(
-                    "COPY ingestion_chunk (version_id, document_id, collection_id, ordinal, text, "
+                    "COPY ingestion_chunk (version_id, document_id, collection_id, ordinal, is_searchable, text, "
                     "token_count, metadata, embedding) FROM STDIN"
                 ) as copy:
                     copy.write(buffer.getvalue())
