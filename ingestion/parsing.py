@@ -333,7 +333,11 @@ def _chunk_metadata(chunk: Any, sections: dict[str, str]) -> dict[str, Any]:
 
 
 def _title(elements: list[Any]) -> str:
-    """The first heading-like element, or "" when the document has none."""
+    """An e-mail's subject, else the first heading-like element, else ""."""
+    for element in elements[:1]:
+        subject = (getattr(element.metadata, "subject", None) or "").strip()
+        if subject:
+            return subject[:200]
     for element in elements[:20]:
         if element.category == "Title" and 3 <= len(element.text.strip()) <= 200:
             return element.text.strip()

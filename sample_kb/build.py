@@ -14,6 +14,9 @@ binary ones from the text held below:
     it-security.pdf          no dependency: a small PDF writer in this file
                              (standard Type 1 font Helvetica, WinAnsiEncoding,
                              Flate-compressed content streams via zlib)
+    reservoir-drawdown.msg   no dependency: a small Outlook message writer in this
+                             file (Compound File Binary v3 per [MS-CFB], MAPI
+                             properties laid out per [MS-OXMSG], strings UTF-16LE)
 
 Needs: Python 3.11 with python-docx, python-pptx and openpyxl, all of which the
 project's own dependencies pull in (through unstructured[docx,pptx,xlsx]).
@@ -22,7 +25,8 @@ Run it from anywhere:  .venv/bin/python sample_kb/build.py
 
 Output is deterministic: document properties carry fixed dates, and the zip
 containers of docx/pptx/xlsx are rewritten with fixed timestamps, so a rebuild
-gives byte-identical files.
+gives byte-identical files. The .msg file has no timestamps or CLSIDs in its
+container, and its message dates are fixed in the text below.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import struct
 import zipfile
 import zlib
 from pathlib import Path
@@ -1116,16 +1121,275 @@ def build_pdf(path: Path) -> None:
     pdf.save(path, title="Information Security Standard")
 
 
+# ---------------------------------------------------------------------------
+# reservoir-drawdown.msg: a minimal Outlook message writer
+# ---------------------------------------------------------------------------
+#
+# An Outlook .msg file is a Compound File Binary ([MS-CFB]) container, a small FAT file
+# system in one file, holding the message's MAPI properties as laid out by [MS-OXMSG]:
+# fixed-size values in a `__properties_version1.0` stream, and each string in a stream of
+# its own named after the property tag (`__substg1.0_0037001F` is PR_SUBJECT, Unicode).
+
+CFB_SECTOR = 512  # version 3 files
+CFB_MINI_SECTOR = 64
+CFB_MINI_CUTOFF = 4096  # streams shorter than this live in the mini stream
+FREESECT, ENDOFCHAIN, FATSECT, NOSTREAM = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
+STORAGE, STREAM, ROOT = 1, 2, 5  # directory entry object types
+BLACK = 1
+# A 128-byte directory entry: name (UTF-16LE, null-terminated) and its length in bytes, object
+# type, colour, left sibling, right sibling, child, CLSID, state bits, creation and modification
+# times, starting sector, stream size.
+_DIR_ENTRY = struct.Struct("<64sHBBIII16sIQQIQ")
+
+
+def _cfb_name_key(name: str) -> tuple[int, str]:
+    """[MS-CFB] 2.6.4 order of siblings: shorter names first, then by upper-cased name."""
+    return (len(name), name.upper())
+
+
+def _sector_chain(fat: list[int], start: int, count: int) -> None:
+    fat.extend(start + i + 1 for i in range(count - 1))
+    fat.append(ENDOFCHAIN)
+
+
+def write_cfb(tree: dict) -> bytes:
+    """A compound file whose root storage holds `tree`: {name: bytes (stream) | dict (storage)}.
+
+    Streams under the cutoff are packed in the mini stream; the others, the mini stream itself,
+    the mini FAT, the directory and the FAT take whole 512-byte sectors, in that order. The
+    siblings of each storage form a balanced binary search tree with every node black, which
+    [MS-CFB] allows ("the tree is simply a binary tree"). Nothing varies between runs: CLSIDs
+    and timestamps are zero.
+    """
+    # Directory entries, the root first: [name, type, data, left, right, child].
+    entries: list[list] = [["Root Entry", ROOT, None, NOSTREAM, NOSTREAM, NOSTREAM]]
+
+    def add_children(parent: int, storage: dict) -> None:
+        ids = []
+        for name in sorted(storage, key=_cfb_name_key):
+            value = storage[name]
+            entries.append([name, STORAGE if isinstance(value, dict) else STREAM, value])
+            entries[-1] += [NOSTREAM, NOSTREAM, NOSTREAM]
+            ids.append(len(entries) - 1)
+
+        def balance(run: list[int]) -> int:
+            if not run:
+                return NOSTREAM
+            mid = len(run) // 2
+            entries[run[mid]][3] = balance(run[:mid])
+            entries[run[mid]][4] = balance(run[mid + 1 :])
+            return run[mid]
+
+        entries[parent][5] = balance(ids)
+        for entry_id in ids:
+            if entries[entry_id][1] == STORAGE:
+                add_children(entry_id, entries[entry_id][2])
+
+    add_children(0, tree)
+
+    sectors = bytearray()  # every sector after the header, in order
+    fat: list[int] = []
+
+    def allocate(data: bytes) -> int:
+        if not data:
+            return ENDOFCHAIN
+        start, count = len(fat), -(-len(data) // CFB_SECTOR)
+        sectors.extend(data.ljust(count * CFB_SECTOR, b"\0"))
+        _sector_chain(fat, start, count)
+        return start
+
+    mini_stream = bytearray()
+    mini_fat: list[int] = []
+    placed = {}  # entry id -> (start sector, size)
+    for entry_id, (_, kind, data, *_links) in enumerate(entries):
+        if kind != STREAM:
+            continue
+        if len(data) >= CFB_MINI_CUTOFF:
+            placed[entry_id] = (allocate(data), len(data))
+        elif data:
+            start, count = len(mini_fat), -(-len(data) // CFB_MINI_SECTOR)
+            mini_stream.extend(data.ljust(count * CFB_MINI_SECTOR, b"\0"))
+            _sector_chain(mini_fat, start, count)
+            placed[entry_id] = (start, len(data))
+        else:
+            placed[entry_id] = (ENDOFCHAIN, 0)
+    placed[0] = (allocate(bytes(mini_stream)), len(mini_stream))
+    per_sector = CFB_SECTOR // 4
+    mini_fat += [FREESECT] * (-len(mini_fat) % per_sector)
+    mini_fat_start = allocate(struct.pack(f"<{len(mini_fat)}I", *mini_fat))
+
+    directory = bytearray()
+    for entry_id, (name, kind, _, left, right, child) in enumerate(entries):
+        encoded = (name + "\0").encode("utf-16-le")
+        start, size = placed.get(entry_id, (0, 0))
+        directory += _DIR_ENTRY.pack(
+            encoded, len(encoded), kind, BLACK, left, right, child, b"", 0, 0, 0, start, size
+        )
+    # Unused slots in the last directory sector: all zero but the three links.
+    unused = _DIR_ENTRY.pack(b"", 0, 0, 0, NOSTREAM, NOSTREAM, NOSTREAM, b"", 0, 0, 0, 0, 0)
+    directory += unused * (-len(entries) % (CFB_SECTOR // _DIR_ENTRY.size))
+    directory_start = allocate(bytes(directory))
+
+    # The FAT also maps its own sectors, which follow everything else.
+    fat_sectors = -(-len(fat) // (per_sector - 1))
+    while len(fat) + fat_sectors > fat_sectors * per_sector:
+        fat_sectors += 1
+    assert fat_sectors <= 109, "more FAT sectors than the header's DIFAT holds"
+    difat = list(range(len(fat), len(fat) + fat_sectors))
+    fat += [FATSECT] * fat_sectors
+    fat += [FREESECT] * (-len(fat) % per_sector)
+    sectors += struct.pack(f"<{len(fat)}I", *fat)
+
+    header = struct.pack(
+        "<8s16sHHHHH6sIIIIIIIII",
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",  # signature
+        b"",  # CLSID
+        0x003E,  # minor version
+        0x0003,  # major version 3: 512-byte sectors
+        0xFFFE,  # byte order mark: little-endian
+        9,  # sector shift: 2**9 = 512
+        6,  # mini sector shift: 2**6 = 64
+        b"",
+        0,  # number of directory sectors: always 0 in version 3
+        fat_sectors,
+        directory_start,
+        0,  # transaction signature
+        CFB_MINI_CUTOFF,
+        mini_fat_start,  # ENDOFCHAIN when there is no mini stream
+        len(mini_fat) // per_sector,
+        ENDOFCHAIN,  # first DIFAT sector: none, the header's 109 slots suffice
+        0,  # number of DIFAT sectors
+    )
+    header += struct.pack("<109I", *difat, *[FREESECT] * (109 - len(difat)))
+    return bytes(header + sectors)
+
+
+# MAPI property types ([MS-OXCDATA] 2.11.1) and the flags every property entry carries.
+PT_LONG, PT_SYSTIME, PT_UNICODE = 0x0003, 0x0040, 0x001F
+PROPATTR_READABLE_WRITABLE = 0x00000006
+
+
+def _filetime(when: dt.datetime) -> int:
+    """100-nanosecond intervals since 1 January 1601 UTC."""
+    return (when - dt.datetime(1601, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1) * 10
+
+
+def msg_properties(header: bytes, props: dict[int, object]) -> dict[str, bytes]:
+    """The `__properties_version1.0` stream and the `__substg1.0_` stream of each string.
+
+    [MS-OXMSG] 2.4: after the header come 16-byte entries: tag, flags and either the value
+    (integers, times) or, for a string, its size in bytes plus 2 for the terminating null,
+    which its stream leaves out.
+    """
+    streams = {}
+    entries = bytearray(header)
+    for tag, value in sorted(props.items()):
+        kind = tag & 0xFFFF
+        if kind == PT_UNICODE:
+            data = value.encode("utf-16-le")
+            streams[f"__substg1.0_{tag:08X}"] = data
+            entries += struct.pack("<IIII", tag, PROPATTR_READABLE_WRITABLE, len(data) + 2, 0)
+        elif kind == PT_LONG:
+            entries += struct.pack("<IIiI", tag, PROPATTR_READABLE_WRITABLE, value, 0)
+        elif kind == PT_SYSTIME:
+            entries += struct.pack("<IIQ", tag, PROPATTR_READABLE_WRITABLE, _filetime(value))
+        else:
+            raise ValueError(f"property type {kind:#06x}")
+    return {"__properties_version1.0": bytes(entries), **streams}
+
+
+DRAWDOWN_SENT = dt.datetime(2025, 6, 5, 15, 20, tzinfo=dt.timezone(dt.timedelta(hours=10)))
+DRAWDOWN_FROM = ("Daniel Whitcombe", "d.whitcombe@tidewater-water.example")
+DRAWDOWN_TO = ("Operations staff", "operations@tidewater-water.example")
+DRAWDOWN_SUBJECT = "Follow-up: Heron Reach reservoir drawdown for the spillway gate works"
+DRAWDOWN_BODY = [
+    "Hi all,",
+    "Thanks to everyone who came to Tuesday's briefing at the Halyard Bay depot. As promised, "
+    "here is a written summary of the Heron Reach reservoir drawdown, so that the shift teams, "
+    "the catchment rangers and the customer contact centre are all working from the same plan. "
+    "The full method statement is on the Operations team site under OPS-MS-031.",
+    "The drawdown starts at 6 am on Monday 16 June 2025. We will lower Heron Reach from its "
+    "current 91 per cent to 58 per cent of capacity, releasing no more than 35 megalitres a day "
+    "through the scour valve, and hold it at that level until the contractor has replaced both "
+    "radial spillway gates. The gate works are programmed for nine weeks, so we expect to start "
+    "refilling in the second half of August, weather permitting.",
+    "Supply to customers is not affected. While Heron Reach is low, the Halyard Bay treatment "
+    "plant will take a larger share of its raw water from the river offtake, and the Control "
+    "Room will check raw water turbidity and manganese at the plant inlet every hour instead of "
+    "every four hours. Record any manganese reading above 0.05 mg/L in the shift log and call "
+    "the duty process engineer.",
+    "The exposed banks will be soft and unstable for several weeks. The boat ramp and the "
+    "eastern foreshore walking track close to the public from Friday 13 June, and the rangers "
+    "will put up signs this week. Nobody is to walk on exposed mud for any reason; if you need "
+    "to inspect the outlet works, take a second person and use the pontoon.",
+    "The drawdown also gives us a rare chance to inspect the upstream face of the dam wall. The "
+    "dam safety engineer has booked a survey crew from 30 June to 4 July. Anyone who notices "
+    "new seepage, cracking or slumping on the wall should report it to the Control Room "
+    "straight away, whatever the hour.",
+    "Contact centre staff can expect calls about the low water level and the closed track. "
+    "The message is simple: this is planned maintenance, drinking water supply is not affected, "
+    "and the foreshore will reopen once the reservoir has refilled. A short set of questions "
+    "and answers is on the team site.",
+    "If you have any questions, call me on extension 4127 or talk to your team leader.",
+    "Thanks,",
+    "Daniel Whitcombe\r\nOperations Manager\r\nTidewater Regional Water Authority",
+]
+
+
+def build_msg(path: Path) -> None:
+    sent = DRAWDOWN_SENT.astimezone(dt.UTC)
+    message = msg_properties(
+        # [MS-OXMSG] 2.4.1.1 top-level header: 8 reserved bytes, next recipient ID, next
+        # attachment ID, recipient count, attachment count, 8 reserved bytes.
+        struct.pack("<8xIIII8x", 1, 0, 1, 0),
+        {
+            0x001A001F: "IPM.Note",  # PR_MESSAGE_CLASS
+            0x0037001F: DRAWDOWN_SUBJECT,  # PR_SUBJECT
+            0x00390040: sent,  # PR_CLIENT_SUBMIT_TIME
+            0x0C1A001F: DRAWDOWN_FROM[0],  # PR_SENDER_NAME
+            0x0C1E001F: "SMTP",  # PR_SENDER_ADDRTYPE
+            0x0C1F001F: DRAWDOWN_FROM[1],  # PR_SENDER_EMAIL_ADDRESS
+            0x0E04001F: DRAWDOWN_TO[0],  # PR_DISPLAY_TO
+            0x0E060040: sent,  # PR_MESSAGE_DELIVERY_TIME
+            0x0E070003: 0x00000001,  # PR_MESSAGE_FLAGS: MSGFLAG_READ
+            0x1000001F: "\r\n\r\n".join(DRAWDOWN_BODY) + "\r\n",  # PR_BODY
+            0x340D0003: 0x00040000,  # PR_STORE_SUPPORT_MASK: STORE_UNICODE_OK
+            0x5D01001F: DRAWDOWN_FROM[1],  # PR_SENDER_SMTP_ADDRESS
+        },
+    )
+    recipient = msg_properties(
+        bytes(8),  # [MS-OXMSG] 2.4.1.2 recipient header: 8 reserved bytes
+        {
+            0x0C150003: 1,  # PR_RECIPIENT_TYPE: MAPI_TO
+            0x3001001F: DRAWDOWN_TO[0],  # PR_DISPLAY_NAME
+            0x3002001F: "SMTP",  # PR_ADDRTYPE
+            0x3003001F: DRAWDOWN_TO[1],  # PR_EMAIL_ADDRESS
+            0x39FE001F: DRAWDOWN_TO[1],  # PR_SMTP_ADDRESS
+        },
+    )
+    # [MS-OXMSG] 2.2.3: the named property mapping storage is required even when, as here,
+    # the message has no named properties: GUID, entry and string streams, all empty.
+    nameid = {f"__substg1.0_000{n}0102": b"" for n in (2, 3, 4)}
+    tree = {
+        "__nameid_version1.0": nameid,
+        "__recip_version1.0_#00000000": recipient,
+        **message,
+    }
+    path.write_bytes(write_cfb(tree))
+
+
 def main() -> None:
     build_docx(HERE / "leave-policy.docx")
     build_pptx(HERE / "water-quality.pptx")
     build_xlsx(HERE / "sampling-schedule.xlsx")
     build_pdf(HERE / "it-security.pdf")
+    build_msg(HERE / "reservoir-drawdown.msg")
     for name in (
         "leave-policy.docx",
         "water-quality.pptx",
         "sampling-schedule.xlsx",
         "it-security.pdf",
+        "reservoir-drawdown.msg",
     ):
         print(f"wrote {name} ({(HERE / name).stat().st_size} bytes)")
 

@@ -35,6 +35,23 @@ def test_every_sample_partitions_with_sockets_disabled(entry, socket_disabled):
     assert all(chunk.text.strip() for chunk in parsed.chunks)
 
 
+@pytest.mark.parametrize(
+    ("name", "subject"),
+    [
+        ("board-memo.eml", "Board memo: proposed capital financing for the 2025-26 renewals"),
+        ("reservoir-drawdown.msg", "Heron Reach"),
+    ],
+)
+def test_an_email_is_titled_by_its_subject_not_its_signature(name, subject):
+    path = SAMPLE_KB / name
+
+    parsed = partition_and_chunk(
+        path, detect_format(path), limits_from_settings(), chunking_from_settings()
+    )
+
+    assert parsed.title.startswith(subject) or subject in parsed.title
+
+
 def test_format_comes_from_content_not_extension(tmp_path):
     disguised = tmp_path / "slides.docx"
     disguised.write_bytes(hostile.SAMPLE_PDF.read_bytes())
