@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
-from pgvector.django import HnswIndex, VectorField
+from pgvector.django import HalfVectorField, HnswIndex, VectorField
 
 
 class Collection(models.Model):
@@ -170,3 +170,95 @@ class Chunk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} #{self.ordinal}"
+
+
+# Keyword search: BM25 over PostgreSQL's English full-text lexemes (the Chunk.search_vector).
+# PostgreSQL's own ts_rank knows no document frequencies, and ranking every chunk that shares a
+# word with a question reads thousands of tsvectors. These three tables are a small inverted
+# index instead. They describe searchable chunks only, and ingestion.services changes them in the
+# same transaction that flips Chunk.is_searchable, so a query never sees a half-published
+# document. Retrieval reads them in ingestion.selectors.
+
+
+class KeywordStatistic(models.Model):
+    """BM25 totals of a collection's searchable chunks: how many, and how many lexemes in all."""
+
+    collection = models.OneToOneField(
+        Collection, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    chunk_count = models.BigIntegerField(default=0)
+    lexeme_count = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.collection_id}: {self.chunk_count} chunks"
+
+
+class TermStatistic(models.Model):
+    """BM25 document frequency: how many searchable chunks of a collection contain `lexeme`."""
+
+    pk = models.CompositePrimaryKey("collection_id", "lexeme")
+    collection = models.ForeignKey(
+        Collection, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    lexeme = models.TextField()
+    # No CHECK (>= 0): increments and decrements share one ordered upsert (see services).
+    chunk_count = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.lexeme} ({self.chunk_count})"
+
+
+class Posting(models.Model):
+    """One lexeme of one searchable chunk, with what BM25 needs to score it.
+
+    `impact` is the lexeme's BM25 term-frequency factor, computed with the collection's mean
+    chunk length at the time it was written. It only orders the index, so a query can read the
+    best postings of each term first and stop; scores are recomputed from `frequency` and
+    `chunk_length` with the current statistics.
+    """
+
+    pk = models.CompositePrimaryKey("chunk_id", "lexeme")
+    # Derived data, ~100 rows per chunk: no database constraints (a bulk load would check
+    # each row). Deleting a chunk through the ORM still deletes its postings (CASCADE).
+    chunk = models.ForeignKey(
+        Chunk, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    # Denormalised from the chunk, like Chunk.collection, so the permission filter needs no join.
+    collection = models.ForeignKey(
+        Collection, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    lexeme = models.TextField()
+    frequency = models.PositiveSmallIntegerField()
+    chunk_length = models.PositiveIntegerField(help_text="Lexemes in the chunk, with repeats.")
+    impact = models.FloatField()
+
+    class Meta:
+        indexes = [
+            # Best postings of a term first, per collection; INCLUDE allows index-only scans.
+            models.Index(
+                fields=["lexeme", "collection", "-impact"],
+                include=["chunk", "frequency", "chunk_length"],
+                name="posting_impact",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lexeme} in chunk {self.chunk_id}"
+
+
+class SentenceEmbedding(models.Model):
+    """The embedding of a sentence an extractive answer may quote, keyed by its SHA-256.
+
+    Written when a version is published, so an answer reads ~50 vectors instead of embedding
+    ~50 sentences while the user waits. Identical sentences (in other versions or documents)
+    share one row; half precision halves the storage and changes cosines by ~1e-3.
+    """
+
+    pk = models.CompositePrimaryKey("model", "sha256")
+    model = models.CharField(max_length=200)
+    sha256 = models.CharField(max_length=64)
+    embedding = HalfVectorField(dimensions=settings.EMBEDDING_DIMENSIONS)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.sha256

@@ -1,19 +1,25 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet, Value
-from pgvector.django import CosineDistance
+from django.db.models import Q, QuerySet
 
 from ingestion.models import Chunk, Collection
 from ragapp.llm import get_embedder
-from ragapp.ranking import or_query_terms, reciprocal_rank_fusion
+from ragapp.ranking import BM25_B, BM25_K1, reciprocal_rank_fusion
+
+# Keyword search cost bounds (see keyword_ranking).
+KEYWORD_MAX_TERMS = 32
+KEYWORD_POSTINGS_PER_TERM = 1000
+KEYWORD_SHORTLIST_FACTOR = 2
+# Dense search reads every chunk instead of the HNSW index up to this many (see dense_ranking).
+DENSE_EXACT_MAX_CHUNKS = 10_000
 
 
 def collections_readable_by(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Collection]:
@@ -74,17 +80,30 @@ def search_chunks(
     readable = collections_readable_by(user)
     if collection_ids is not None:
         readable = readable.filter(id__in=list(collection_ids))
-    candidates = searchable_chunks().filter(collection__in=readable)
-    dense = []
-    if mode != SearchMode.KEYWORD:
-        embedding = query_embedding or get_embedder().embed([question])[0]
-        dense = dense_ranking(candidates, embedding, depth)
-    keyword = _keyword_ranking(candidates, question, depth) if mode != SearchMode.DENSE else []
+    # Evaluated once; both rankings filter on these ids in SQL.
+    readable_ids = list(readable.values_list("id", flat=True))
+    dense: list[tuple[int, float]] = []
+    keyword: list[tuple[int, float]] = []
+    if readable_ids:
+        keyword_ids = readable_ids if mode != SearchMode.DENSE else []
+        # The keyword query goes first: PostgreSQL ranks while this process embeds the question.
+        with keyword_ranking_in_flight(keyword_ids, question, depth) as keyword_rows:
+            if mode != SearchMode.KEYWORD and query_embedding is None:
+                query_embedding = get_embedder().embed([question])[0]
+            keyword = keyword_rows()
+        if mode != SearchMode.KEYWORD:
+            dense = dense_ranking(readable_ids, query_embedding, depth)
     fused = reciprocal_rank_fusion(
         [[i for i, _ in ranking] for ranking in (dense, keyword) if ranking],
         constant=settings.RETRIEVAL_RRF_CONSTANT,
     )[:k]
-    chunks = Chunk.objects.select_related("document", "version").defer("embedding")
+    chunks = (
+        searchable_chunks()
+        .filter(collection_id__in=readable_ids)  # checked again, as the rankings did
+        .select_related("document", "version")
+        .defer("embedding", "search_vector")
+        .order_by()  # the order is the fused one; Meta.ordering would cost a join
+    )
     by_id = chunks.in_bulk([chunk_id for chunk_id, _ in fused])
     dense_at = {chunk_id: (rank, value) for rank, (chunk_id, value) in enumerate(dense, 1)}
     keyword_at = {chunk_id: (rank, value) for rank, (chunk_id, value) in enumerate(keyword, 1)}
@@ -98,40 +117,167 @@ def search_chunks(
             keyword_score=keyword_at.get(chunk_id, (None, None))[1],
         )
         for chunk_id, score in fused
+        if chunk_id in by_id
     ]
 
 
 def dense_ranking(
-    candidates: QuerySet[Chunk], embedding: list[float], depth: int
+    collection_ids: list[int], embedding: list[float], depth: int, *, exact: bool | None = None
 ) -> list[tuple[int, float]]:
-    """(chunk id, cosine similarity) from the HNSW index, best first."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        # A WHERE clause (permissions) filters after the index scan; iterative scans keep
-        # reading the index until `depth` rows pass it (pgvector >= 0.8).
-        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-        cursor.execute("SET LOCAL hnsw.ef_search = %s", [max(depth, settings.RETRIEVAL_EF_SEARCH)])
-        rows = list(
-            candidates.annotate(distance=CosineDistance("embedding", embedding))
-            .order_by("distance")
-            .values_list("id", "distance")[:depth]
-        )
+    """(chunk id, cosine similarity) of searchable chunks in the collections, best first.
+
+    HNSW, unless the collections hold at most DENSE_EXACT_MAX_CHUNKS searchable chunks (or
+    `exact` says so): the index is shared by every collection, so a filter that keeps a few
+    percent of it makes the scan wade through others' vectors, which is slower than reading
+    the few chunks and loses recall (BEIR SciFact beside 100k other chunks: nDCG@10 0.596
+    through HNSW, 0.645 exact).
+    """
+    if not collection_ids:
+        return []
+    if exact is None:
+        exact = _searchable_chunk_count(collection_ids) <= DENSE_EXACT_MAX_CHUNKS
+    vector = "[" + ",".join(str(float(x)) for x in embedding) + "]"
+    arguments = [vector, collection_ids, depth]
+    if exact:
+        with transaction.atomic(), connection.cursor() as cursor:
+            # No index scans: the planner reads the collections' chunks (bitmap scan) and sorts.
+            cursor.execute("SET LOCAL enable_indexscan = off")
+            cursor.execute(_DENSE_SQL, arguments)
+            rows = cursor.fetchall()
+    else:
+        connection.ensure_connection()
+        # One round trip (pipeline mode). Session settings, not LOCAL ones: no transaction to
+        # open and close, and every HNSW search of the app comes through here and sets them.
+        with connection.connection.pipeline(), connection.cursor() as cursor:
+            # A WHERE clause (permissions) filters after the index scan; iterative scans keep
+            # reading the index until `depth` rows pass it (pgvector >= 0.8).
+            cursor.execute(
+                "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', false), "
+                "set_config('hnsw.ef_search', %s, false)",
+                [str(max(depth, settings.RETRIEVAL_EF_SEARCH))],
+            )
+            cursor.execute(_DENSE_SQL, arguments)
+            rows = cursor.fetchall()
     # relaxed_order may return rows slightly out of order.
     return sorted(((chunk_id, 1.0 - distance) for chunk_id, distance in rows), key=lambda r: -r[1])
 
 
-def _keyword_ranking(
-    candidates: QuerySet[Chunk], question: str, depth: int
+_DENSE_SQL = """
+    SELECT id, embedding <=> %s::vector AS distance FROM ingestion_chunk
+    WHERE is_searchable AND collection_id = ANY(%s::bigint[])
+    ORDER BY distance LIMIT %s
+"""
+
+
+def _searchable_chunk_count(collection_ids: list[int]) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(sum(chunk_count), 0) FROM ingestion_keywordstatistic "
+            "WHERE collection_id = ANY(%s::bigint[])",
+            [collection_ids],
+        )
+        return cursor.fetchone()[0]
+
+
+def keyword_ranking(
+    collection_ids: list[int], question: str, depth: int
 ) -> list[tuple[int, float]]:
-    """(chunk id, rank) of chunks matching any word of the question, best first."""
-    terms = or_query_terms(question)
-    if not terms:
-        return []
-    query = SearchQuery(" | ".join(terms), config="english", search_type="raw")
-    # Normalisation 1: divide by 1 + log(length), so long chunks do not win by size alone.
-    rank = SearchRank(F("search_vector"), query, normalization=Value(1))
-    return list(
-        candidates.filter(search_vector=query)
-        .annotate(rank=rank)
-        .order_by("-rank", "id")
-        .values_list("id", "rank")[:depth]
+    """(chunk id, BM25 score) of searchable chunks in the collections that share a lexeme
+    with the question, best first. Any lexeme may match: questions are sentences.
+
+    The statistics (document frequencies, mean length, chunk count) are those of the given
+    collections together, so a score means the same in every collection and says nothing
+    about collections the user may not read. Postings exist for searchable chunks only (see
+    ingestion.services.set_searchable): the collection filter is the whole permission check.
+
+    Bounded cost, whatever the corpus size: each question lexeme contributes its
+    KEYWORD_POSTINGS_PER_TERM best postings per collection (the posting_impact index is in BM25
+    term-weight order); the KEYWORD_SHORTLIST_FACTOR * depth chunks with the highest sums are
+    then scored exactly (for terms whose postings were cut, by one primary-key probe each).
+    A chunk is missed only if no term of the question ranked it that high: on BEIR SciFact,
+    cutting each term at 1% of the corpus (50 postings of 5,183) left nDCG@10 unchanged.
+    """
+    with keyword_ranking_in_flight(collection_ids, question, depth) as rows:
+        return rows()
+
+
+@contextlib.contextmanager
+def keyword_ranking_in_flight(
+    collection_ids: list[int], question: str, depth: int
+) -> Iterator[Callable[[], list[tuple[int, float]]]]:
+    """keyword_ranking, sent to PostgreSQL now and read when the caller calls what this yields,
+    so the database ranks while this process works (psycopg's pipeline mode)."""
+    if not collection_ids:
+        yield list
+        return
+    sql, arguments = _keyword_query(collection_ids, question, depth)
+    connection.ensure_connection()
+    with connection.connection.pipeline(), connection.cursor() as cursor:
+        cursor.execute(sql, arguments)  # sent; in pipeline mode only fetching waits for it
+        yield lambda: [(chunk_id, float(score)) for chunk_id, score in cursor.fetchall()]
+
+
+def _keyword_query(collection_ids: list[int], question: str, depth: int) -> tuple[str, dict]:
+    weight = (
+        "terms.idf * p.frequency * (%(k1)s::float8 + 1) / (p.frequency + %(k1)s::float8 * "
+        "(1 - %(b)s::float8 + %(b)s::float8 * p.chunk_length / totals.mean_length))"
     )
+    sql = f"""
+        WITH readable AS (SELECT unnest(%(collections)s::bigint[]) AS id),
+        totals AS (
+            SELECT sum(s.chunk_count)::float8 AS chunk_count,
+                sum(s.lexeme_count)::float8 / greatest(sum(s.chunk_count), 1) AS mean_length
+            FROM ingestion_keywordstatistic AS s
+            WHERE s.collection_id = ANY(%(collections)s::bigint[])
+        ),
+        terms AS MATERIALIZED (
+            SELECT q.lexeme, ln(1 + (totals.chunk_count - f.df + 0.5) / (f.df + 0.5)) AS idf,
+                f.most > %(per_term)s AS is_cut
+            FROM (SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', %(question)s))) AS q
+            CROSS JOIN totals
+            CROSS JOIN LATERAL (
+                SELECT sum(t.chunk_count) AS df, max(t.chunk_count) AS most
+                FROM ingestion_termstatistic AS t
+                WHERE t.lexeme = q.lexeme AND t.collection_id = ANY(%(collections)s::bigint[])
+            ) AS f
+            WHERE f.df > 0
+            ORDER BY idf DESC LIMIT %(max_terms)s
+        ),
+        shortlist AS MATERIALIZED (
+            SELECT p.chunk_id, sum({weight}) AS partial,
+                coalesce(sum({weight}) FILTER (WHERE NOT terms.is_cut), 0) AS exact_part
+            FROM terms CROSS JOIN readable CROSS JOIN totals
+            CROSS JOIN LATERAL (
+                SELECT chunk_id, frequency, chunk_length FROM ingestion_posting
+                WHERE lexeme = terms.lexeme AND collection_id = readable.id
+                ORDER BY impact DESC LIMIT %(per_term)s
+            ) AS p
+            GROUP BY p.chunk_id ORDER BY partial DESC LIMIT %(shortlist)s
+        ),
+        -- Terms whose postings were all read are already exact in the shortlist; the others
+        -- are looked up, one primary key probe per chunk and term.
+        cut_terms AS (
+            SELECT shortlist.chunk_id, sum({weight}) AS score
+            FROM shortlist JOIN terms ON terms.is_cut CROSS JOIN totals
+            CROSS JOIN LATERAL (
+                SELECT frequency, chunk_length FROM ingestion_posting
+                WHERE chunk_id = shortlist.chunk_id AND lexeme = terms.lexeme
+                LIMIT 1  -- at most one row; the LIMIT keeps this a probe, not a join
+            ) AS p
+            GROUP BY shortlist.chunk_id
+        )
+        SELECT shortlist.chunk_id, shortlist.exact_part + coalesce(cut_terms.score, 0) AS score
+        FROM shortlist LEFT JOIN cut_terms USING (chunk_id)
+        ORDER BY score DESC, shortlist.chunk_id LIMIT %(depth)s
+    """
+    arguments = {
+        "collections": collection_ids,
+        "question": question,
+        "k1": BM25_K1,
+        "b": BM25_B,
+        "max_terms": KEYWORD_MAX_TERMS,
+        "per_term": KEYWORD_POSTINGS_PER_TERM,
+        "shortlist": depth * KEYWORD_SHORTLIST_FACTOR,
+        "depth": depth,
+    }
+    return sql, arguments

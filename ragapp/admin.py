@@ -2,13 +2,16 @@ from __future__ import annotations
 
 import csv
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from evaluation.models import GoldenSet
+from evaluation.services import add_to_golden_set
 from feedback.models import FeedbackEvent
 from ingestion.models import Chunk, Collection
 from ragapp.models import Conversation, Message
@@ -98,7 +101,7 @@ class MessageAdmin(admin.ModelAdmin):
     search_fields = ["question"]
     list_select_related = ["user"]
     date_hierarchy = "created_at"
-    actions = ["export_csv"]
+    actions = ["export_csv", "add_to_golden_set"]
     fields = [
         "question", "user", "answer", "feedback_given", "kind", "generator", "model",
         "fallback_reason", "variant", "template_version", "search_mode", "collection_ids",
@@ -205,6 +208,34 @@ class MessageAdmin(admin.ModelAdmin):
                 message.generator, message.variant, round(message.total_ms),
             ]))  # fmt: skip
         return response
+
+    @admin.action(description="Add selected questions to a golden set")
+    def add_to_golden_set(
+        self, request: HttpRequest, queryset: QuerySet[Message]
+    ) -> TemplateResponse | None:
+        golden_sets = GoldenSet.objects.all()
+        chosen = golden_sets.filter(pk=request.POST.get("golden_set") or None).first()
+        if chosen is None:
+            # First step: ask which set (Django's intermediate action page pattern).
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Add to a golden set",
+                "answers": queryset,
+                "golden_sets": golden_sets,
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/ragapp/message/add_to_golden_set.html", context)
+        items = [
+            add_to_golden_set(message=message, golden_set=chosen, added_by=request.user)
+            for message in queryset
+        ]
+        self.message_user(
+            request,
+            f"{len(items)} question(s) are in {chosen}. Mark their relevant documents there.",
+            messages.SUCCESS,
+        )
+        return None
 
 
 def _spreadsheet_safe(value: object) -> object:

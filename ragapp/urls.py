@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from ragapp import views
+from ragapp import dashboard, views
 
 chat_patterns = (
     [
@@ -12,6 +12,14 @@ chat_patterns = (
         path("messages/<int:message_id>/vote/", views.vote, name="message-vote"),
         path("messages/<int:message_id>/events/", views.message_event, name="message-event"),
         path("documents/<int:document_id>/file/", views.document_file, name="document-file"),
+        path("ops/", dashboard.dashboard, name="dashboard"),
+        path("ops/runs/<int:run_id>/", dashboard.eval_run, name="dashboard-run"),
+        path("ops/golden-sets/<int:golden_set_id>/run/", dashboard.start_run, name="start-run"),
+        path(
+            "ops/alerts/<int:alert_id>/acknowledge/",
+            dashboard.acknowledge_alert,
+            name="alert-acknowledge",
+        ),
     ],
     "ragapp",
 )

@@ -9,7 +9,7 @@ from unittest import mock
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 
 from ingestion import services
 from ingestion.models import Collection, Document
@@ -99,3 +99,11 @@ def stub() -> Iterator[OpenAIStub]:
     """An OpenAI-compatible server on loopback: the real openai client talks to it."""
     with OpenAIStub() as server:
         yield server
+
+
+@pytest.fixture
+def olga(db):
+    """Ops: staff in the Ops group, the one who reads the ops dashboard."""
+    user = UserFactory(username="olga", is_staff=True)
+    user.groups.add(Group.objects.get_or_create(name=settings.OPS_GROUP)[0])
+    return user

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection, transaction
 from pgvector.django import CosineDistance
 
-from ingestion import services
+from ingestion import selectors, services
 from ingestion.models import Chunk, Document
 from ingestion.selectors import SearchMode, search_chunks, searchable_chunks
 from ragapp.llm import get_embedder
@@ -98,8 +98,9 @@ def test_retired_documents_and_narrowed_collections_are_left_out(tidewater):
 
 
 @pytest.mark.django_db
-def test_iterative_scan_returns_k_rows_under_a_selective_filter():
+def test_iterative_scan_returns_k_rows_under_a_selective_filter(monkeypatch):
     # 2,000 chunks alice cannot read and 30 she can, random vectors, HNSW forced.
+    monkeypatch.setattr(selectors, "DENSE_EXACT_MAX_CHUNKS", -1)
     alice = UserFactory(username="alice-scan")
     hidden, mine = CollectionFactory(slug="hidden"), CollectionFactory(slug="mine")
     mine.readers.add(alice)

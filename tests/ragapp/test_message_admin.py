@@ -77,3 +77,24 @@ def test_csv_export_has_one_row_per_answer_and_defuses_formulas(admin_client, an
     assert sorted(int(row["id"]) for row in rows) == sorted(ids)
     commented = next(row for row in rows if row["reason"] == "outdated")
     assert commented["comment"] == "'=HYPERLINK(1)"
+
+
+@pytest.mark.django_db
+def test_thumbs_down_answers_go_to_a_golden_set_in_two_steps(admin_client, answers, tidewater):
+    from evaluation.models import GoldenSet
+
+    _, disliked, _ = answers
+    golden_set = GoldenSet.objects.create(name="Regressions")
+    golden_set.collections.add(tidewater)
+    url = reverse(CHANGELIST)
+    chosen = {"action": "add_to_golden_set", "_selected_action": [disliked.pk]}
+
+    asked = admin_client.post(url, chosen)
+    assert asked.status_code == 200 and b"Regressions" in asked.content
+    assert not golden_set.items.exists()
+
+    done = admin_client.post(url, {**chosen, "golden_set": golden_set.pk}, follow=True)
+
+    assert b"are in Regressions" in done.content
+    (item,) = golden_set.items.all()
+    assert item.source_message == disliked and item.question == disliked.question

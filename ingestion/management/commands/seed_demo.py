@@ -8,12 +8,16 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from evaluation import services as evaluation
+from evaluation.models import GoldenSet
 from ingestion.models import Collection
 
 SAMPLE_KB = settings.BASE_DIR / "sample_kb" / "documents"
+GOLDEN_SET = settings.BASE_DIR / "sample_kb" / "golden.jsonl"
 ROLES = {
     "End users": [],
-    "SMEs": ["ingestion"],  # curate the collections they are granted, in the admin
+    # Curate the collections they are granted and build golden sets, in the admin.
+    "SMEs": ["ingestion", "evaluation"],
     "Ops": [],  # reads every collection (settings.OPS_GROUP)
 }
 
@@ -37,9 +41,23 @@ class Command(BaseCommand):
         collection.curator_groups.add(Group.objects.get(name="SMEs"))
         self.stdout.write("Ingesting the sample knowledge base through the worker...")
         call_command("ingest", str(SAMPLE_KB), "--collection", collection.slug, timeout=600)
+        self._golden_set(collection)
         self.stdout.write(
             self.style.SUCCESS(f"Demo admin: username {username!r}, password {password!r}")
         )
+
+    def _golden_set(self, collection: Collection) -> None:
+        """The sample questions as a golden set, evaluated once so the dashboard has a run."""
+        golden_set, _ = GoldenSet.objects.get_or_create(
+            name="Tidewater sample questions",
+            defaults={"description": "One question per sample document (sample_kb/golden.jsonl)."},
+        )
+        golden_set.collections.add(collection)
+        with GOLDEN_SET.open() as lines:
+            evaluation.import_jsonl(golden_set=golden_set, lines=lines)
+        if not golden_set.runs.exists():
+            run = evaluation.start_eval_run(golden_set=golden_set)
+            self.stdout.write(f"Evaluation run {run.pk} of the sample golden set queued.")
 
     def _demo_admin(self) -> tuple[str, str]:
         """The password is made once and kept in var/, so it is the same on every start."""

@@ -1,0 +1,407 @@
+"""Evaluation read side: what the ops dashboard shows. Reads rollups, never raw events, so its
+cost depends on the date range, not on the traffic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from evaluation.experiments import VariantCounts, VariantRow, compare_variants, pick_control
+from evaluation.models import (
+    Alert,
+    DailyRollup,
+    DriftReport,
+    EvalResult,
+    EvalRun,
+    GoldenSet,
+)
+from evaluation.services import LOWER_IS_BETTER, baseline_metrics
+
+# Eval metrics drawn on the quality chart: retrieval precision and nDCG, and faithfulness.
+CHARTED_METRIC_PREFIXES = ("P@", "nDCG@", "doc_P@", "doc_nDCG@", "faithfulness")
+
+
+def reference_run(run: EvalRun) -> EvalRun | None:
+    """What `run` is compared with: its baseline if that finished, else the previous done run."""
+    if run.baseline_id and run.baseline.status == EvalRun.Status.DONE:
+        return run.baseline
+    return (
+        EvalRun.objects.filter(
+            golden_set_id=run.golden_set_id,
+            status=EvalRun.Status.DONE,
+            created_at__lt=run.created_at,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def latest_done_runs() -> list[EvalRun]:
+    """The latest finished run of each golden set, with its baseline."""
+    return list(
+        EvalRun.objects.filter(status=EvalRun.Status.DONE)
+        .select_related("golden_set", "baseline")
+        .order_by("golden_set_id", "-created_at")
+        .distinct("golden_set_id")
+    )
+
+
+# Dashboard -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Dashboard:
+    start: date
+    end: date
+    totals: dict[str, Any]
+    series: dict[str, Any]  # for the charts, through json_script
+    variants: list[VariantRow]
+    scorecard: list[DocumentScore]
+    review_next: list[DocumentScore]
+    runs: list[EvalRun]
+    alerts: list[Alert]
+    golden_sets: list[GoldenSet]
+
+
+def ops_dashboard(*, start: date, end: date, collection_id: int | None = None) -> Dashboard:
+    """Everything on the ops dashboard for the days start..end (inclusive): a fixed number of
+    queries over rollup tables, whatever the number of answers."""
+    rollups = list(
+        DailyRollup.objects.filter(
+            day__range=(start, end), collection_id=collection_id, variant=""
+        ).order_by("day")
+    )
+    drift = list(DriftReport.objects.filter(day__range=(start, end)).order_by("day"))
+    runs = list(
+        EvalRun.objects.filter(created_at__date__range=(start, end))
+        .select_related("golden_set")
+        .order_by("-created_at")[:50]
+    )
+    # Partial runs (after a knowledge base change) cover a few items: not comparable on a chart.
+    charted_runs = list(
+        EvalRun.objects.filter(
+            created_at__date__range=(start, end), status=EvalRun.Status.DONE, item_ids=[]
+        )
+        .order_by("created_at")
+        .values("created_at", "metrics", "golden_set__name")[:1000]
+    )
+    scorecard, review_next = document_scorecards(start=start, end=end, collection_id=collection_id)
+    return Dashboard(
+        start=start,
+        end=end,
+        totals=_totals(rollups),
+        series=_series(start, end, rollups, drift, charted_runs),
+        variants=variant_comparison(start=start, end=end),
+        scorecard=scorecard,
+        review_next=review_next,
+        runs=runs,
+        alerts=recent_alerts(),
+        golden_sets=list(GoldenSet.objects.order_by("name")),
+    )
+
+
+def variant_comparison(*, start: date, end: date) -> list[VariantRow]:
+    """The A/B table: each answer variant's rates over the range, tested against the control."""
+    rows = (
+        DailyRollup.objects.filter(day__range=(start, end), collection__isnull=True)
+        .exclude(variant="")
+        .values("variant")
+        .annotate(
+            total_answers=Sum("answers"),
+            up=Sum("votes_up"),
+            down=Sum("votes_down"),
+            copied=Sum("answers_copied"),
+        )
+        .order_by("variant")
+    )
+    counts = [
+        VariantCounts(row["variant"], row["total_answers"], row["up"], row["down"], row["copied"])
+        for row in rows
+    ]
+    control = pick_control(
+        [row.variant for row in counts], configured=list(settings.ANSWER_VARIANTS)
+    )
+    return compare_variants(counts, control=control)
+
+
+# harm = cited × (down share of votes on answers citing it + (1 − their mean online
+# faithfulness)). Aggregated first, joined to documents only for the rows shown.
+_SCORECARD_SQL = """
+WITH totals AS (
+    SELECT s.document_id, sum(s.retrieved) AS retrieved, sum(s.cited) AS cited,
+           sum(s.votes_up) AS votes_up, sum(s.votes_down) AS votes_down,
+           sum(s.citations_opened) AS citations_opened, sum(s.scored) AS scored,
+           sum(s.faithfulness_sum) AS faithfulness_sum
+    FROM evaluation_documentdailystat s
+    WHERE s.day BETWEEN %(start)s AND %(end)s
+      AND (%(collection)s::bigint IS NULL OR s.document_id IN (
+          SELECT id FROM ingestion_document WHERE collection_id = %(collection)s::bigint))
+    GROUP BY s.document_id
+),
+scored AS (
+    SELECT totals.*,
+           cited * (coalesce(votes_down::float / nullif(votes_up + votes_down, 0), 0)
+                    + coalesce(1 - faithfulness_sum / nullif(scored, 0), 0)) AS harm
+    FROM totals
+),
+picked AS (
+    (SELECT 'scorecard' AS list, * FROM scored
+     ORDER BY cited DESC, retrieved DESC, document_id LIMIT %(limit)s)
+    UNION ALL
+    (SELECT 'review' AS list, * FROM scored WHERE harm > 0
+     ORDER BY harm DESC, document_id LIMIT %(review_limit)s)
+)
+SELECT p.list, p.document_id, d.title, c.name, d.ingested_at, p.retrieved, p.cited, p.votes_up,
+       p.votes_down, p.citations_opened, p.scored, p.faithfulness_sum, p.harm
+FROM picked p
+JOIN ingestion_document d ON d.id = p.document_id
+JOIN ingestion_collection c ON c.id = d.collection_id
+ORDER BY p.list, CASE WHEN p.list = 'review' THEN -p.harm ELSE -p.cited END, p.retrieved DESC,
+         p.document_id
+"""
+
+
+@dataclass(frozen=True)
+class DocumentScore:
+    document_id: int
+    title: str
+    collection: str
+    ingested_at: datetime | None
+    retrieved: int
+    cited: int
+    votes_up: int
+    votes_down: int
+    citations_opened: int
+    faithfulness: float | None  # mean online faithfulness of the answers citing it
+    harm: float
+
+
+def document_scorecards(
+    *,
+    start: date,
+    end: date,
+    collection_id: int | None = None,
+    limit: int = 50,
+    review_limit: int = 10,
+) -> tuple[list[DocumentScore], list[DocumentScore]]:
+    """The most cited documents over the range, and those to review next, most harmful first.
+
+    harm = cited × (down share of votes on answers citing it + (1 − their mean online
+    faithfulness)): roughly how many answers that cited the document users or the scorer found
+    bad. Unknown parts (no votes, nothing scored) count as 0, so a document needs both traffic
+    and a bad signal to rise to the top of the review list. One query.
+    """
+    params = {
+        "start": start,
+        "end": end,
+        "collection": collection_id,
+        "limit": limit,
+        "review_limit": review_limit,
+    }
+    lists: dict[str, list[DocumentScore]] = {"scorecard": [], "review": []}
+    with connection.cursor() as cursor:
+        cursor.execute(_SCORECARD_SQL, params)
+        for row in cursor.fetchall():
+            (name, document_id, title, collection, ingested_at, *counts) = row
+            retrieved, cited, up, down, opened, scored, faithfulness_sum, harm = counts
+            lists[name].append(
+                DocumentScore(
+                    document_id=document_id,
+                    title=title,
+                    collection=collection,
+                    ingested_at=ingested_at,
+                    retrieved=retrieved,
+                    cited=cited,
+                    votes_up=up,
+                    votes_down=down,
+                    citations_opened=opened,
+                    faithfulness=faithfulness_sum / scored if scored else None,
+                    harm=harm,
+                )
+            )
+    return lists["scorecard"], lists["review"]
+
+
+def recent_alerts(*, limit: int = 50) -> list[Alert]:
+    """Unacknowledged alerts first, then the latest."""
+    return list(
+        Alert.objects.order_by(F("acknowledged_at").asc(nulls_first=True), "-created_at")[:limit]
+    )
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _totals(rollups: list[DailyRollup]) -> dict[str, Any]:
+    answers = sum(row.answers for row in rollups)
+    votes = sum(row.votes_up + row.votes_down for row in rollups)
+    scored = sum(row.scored for row in rollups if row.faithfulness is not None)
+    faithfulness_sum = sum(row.faithfulness * row.scored for row in rollups if row.faithfulness)
+    return {
+        "answers": answers,
+        "no_answer_rate": _rate(sum(row.no_answers for row in rollups), answers),
+        "up_share": _rate(sum(row.votes_up for row in rollups), votes),
+        "copy_rate": _rate(sum(row.answers_copied for row in rollups), answers),
+        # Weighted by each day's scored answers: the mean over the range.
+        "faithfulness": faithfulness_sum / scored if scored else None,
+        "cost": sum(row.cost for row in rollups),
+        "documents_ingested": sum(row.documents_ingested for row in rollups),
+        "documents_failed": sum(row.documents_failed for row in rollups),
+    }
+
+
+def _series(
+    start: date,
+    end: date,
+    rollups: list[DailyRollup],
+    drift: list[DriftReport],
+    runs: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """Day-by-day values for the charts; days without data are null (a gap), not zero."""
+    days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    by_day = {row.day: row for row in rollups}
+    drift_by_day = {report.day: report for report in drift}
+
+    def daily(value) -> list:
+        return [value(by_day[day]) if day in by_day else None for day in days]
+
+    def drift_daily(name: str) -> list:
+        return [getattr(drift_by_day.get(day), name, None) for day in days]
+
+    evals: dict[str, dict[str, float]] = {}
+    for run in runs:  # oldest first: the last run of a day wins
+        label_day = timezone.localdate(run["created_at"]).isoformat()
+        for name, value in run["metrics"].items():
+            if name.startswith(CHARTED_METRIC_PREFIXES):
+                evals.setdefault(f"{run['golden_set__name']}: {name}", {})[label_day] = value
+    return {
+        "labels": [day.isoformat() for day in days],
+        "eval": [
+            {"label": label, "data": [points.get(day.isoformat()) for day in days]}
+            for label, points in sorted(evals.items())
+        ],
+        "online_faithfulness": daily(lambda row: row.faithfulness),
+        "up_rate": daily(lambda row: _rate(row.votes_up, row.answers)),
+        "down_rate": daily(lambda row: _rate(row.votes_down, row.answers)),
+        "copy_rate": daily(lambda row: _rate(row.answers_copied, row.answers)),
+        "citation_rate": daily(lambda row: _rate(row.answers_citation_opened, row.answers)),
+        "latency_p50": daily(lambda row: row.latency_p50_ms),
+        "latency_p95": daily(lambda row: row.latency_p95_ms),
+        "answers": daily(lambda row: row.answers),
+        "no_answer_rate": daily(lambda row: _rate(row.no_answers, row.answers)),
+        "query_psi": drift_daily("query_psi"),
+        "score_psi": drift_daily("score_psi"),
+        "feedback_psi": drift_daily("feedback_psi"),
+        "centroid_distance": drift_daily("query_centroid_distance"),
+        "coverage_gap": drift_daily("coverage_gap"),
+        "baseline_coverage_gap": drift_daily("baseline_coverage_gap"),
+        "documents_ingested": daily(lambda row: row.documents_ingested),
+        "documents_failed": daily(lambda row: row.documents_failed),
+        "pages_ingested": daily(lambda row: row.pages_ingested),
+    }
+
+
+# Eval run page -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MetricChange:
+    name: str
+    value: float | None
+    baseline: float | None
+
+    @property
+    def change(self) -> float | None:
+        if self.value is None or self.baseline is None:
+            return None
+        return self.value - self.baseline
+
+    @property
+    def is_regression(self) -> bool:
+        change = self.change
+        if change is None:
+            return False
+        if self.name in LOWER_IS_BETTER:
+            return bool(self.baseline) and change / self.baseline > settings.EVAL_LATENCY_TOLERANCE
+        return -change > settings.EVAL_TOLERANCE
+
+
+@dataclass
+class ItemComparison:
+    item_id: int | None
+    question: str
+    metrics: list[MetricChange]
+    error: str = ""
+
+    @property
+    def regression_count(self) -> int:
+        return sum(metric.is_regression for metric in self.metrics)
+
+
+@dataclass
+class RunComparison:
+    run: EvalRun
+    baseline: EvalRun | None
+    metrics: list[MetricChange]
+    item_metric_names: list[str]
+    items: list[ItemComparison]  # items with regressions first
+
+    @property
+    def regressed_items(self) -> int:
+        return sum(1 for item in self.items if item.regression_count)
+
+
+def eval_run_comparison(*, run: EvalRun) -> RunComparison:
+    """A run beside its baseline: run-level means and each item against the same item."""
+    baseline = reference_run(run)
+    results = list(run.results.order_by("id"))
+    before = {}
+    if baseline is not None:
+        before = {
+            result.item_id: result
+            for result in EvalResult.objects.filter(
+                run=baseline, item_id__in=[r.item_id for r in results if r.item_id]
+            )
+        }
+    names = sorted(
+        {name for result in results for name in result.metrics}
+        | {name for result in before.values() for name in result.metrics}
+    )
+    items = []
+    for result in results:
+        old = before.get(result.item_id)
+        items.append(
+            ItemComparison(
+                item_id=result.item_id,
+                question=result.question,
+                error=result.error,
+                metrics=[
+                    MetricChange(
+                        name,
+                        result.metrics.get(name),
+                        old.metrics.get(name) if old is not None else None,
+                    )
+                    for name in names
+                ],
+            )
+        )
+    items.sort(key=lambda item: -item.regression_count)
+    # A partial run (after a knowledge base change) is compared over its own items only.
+    reference = baseline_metrics(run, baseline) if baseline is not None else {}
+    run_names = sorted((set(run.metrics) | set(reference)) - {"items"})
+    return RunComparison(
+        run=run,
+        baseline=baseline,
+        metrics=[
+            MetricChange(name, run.metrics.get(name), reference.get(name)) for name in run_names
+        ],
+        item_metric_names=names,
+        items=items,
+    )

@@ -1,0 +1,218 @@
+"""Golden sets and evaluation runs on the sample knowledge base, with the real retrieval."""
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from evaluation import services
+from evaluation.metrics import query_metrics
+from evaluation.models import EvalResult, EvalRun, GoldenItem, GoldenSet
+from evaluation.tasks import evaluate_changed_documents_task
+from ingestion import services as ingestion
+from ingestion.models import Document
+from ragapp.models import Message
+from ragapp.services import answer_question, start_conversation
+from tests.conftest import MANIFEST, ROOT
+from tests.factories import UserFactory
+
+GOLDEN = ROOT / "sample_kb" / "golden.jsonl"
+
+
+@pytest.fixture
+def golden_set(tidewater) -> GoldenSet:
+    golden_set = GoldenSet.objects.create(name="Sample questions")
+    golden_set.collections.add(tidewater)
+    with GOLDEN.open() as lines:
+        services.import_jsonl(golden_set=golden_set, lines=lines)
+    return golden_set
+
+
+@pytest.mark.django_db
+def test_jsonl_import_resolves_documents_and_is_idempotent(golden_set):
+    items = golden_set.items.prefetch_related("judgements__document")
+    assert items.count() == len(MANIFEST)
+    for item in items:
+        (judgement,) = item.judgements.all()
+        assert judgement.document.collection_id in golden_set.collections.values_list(
+            "id", flat=True
+        )
+
+    with GOLDEN.open() as lines:
+        summary = services.import_jsonl(golden_set=golden_set, lines=lines)
+
+    assert (summary.created, summary.updated, summary.unknown_documents) == (0, 0, [])
+    assert golden_set.items.count() == len(MANIFEST)
+
+
+@pytest.mark.django_db
+def test_jsonl_round_trips_and_bad_lines_are_refused(golden_set):
+    exported = list(services.export_jsonl(golden_set))
+    copy = GoldenSet.objects.create(name="Copy")
+    copy.collections.set(golden_set.collections.all())
+
+    summary = services.import_jsonl(golden_set=copy, lines=exported)
+
+    assert summary.created == len(MANIFEST) and not summary.unknown_documents
+    assert sorted(services.export_jsonl(copy)) == sorted(exported)
+    with pytest.raises(services.GoldenSetError, match="Line 2 is not JSON"):
+        services.import_jsonl(golden_set=copy, lines=[exported[0], "{oops"])
+    unknown = json.dumps({"id": "x", "question": "Q?", "documents": [{"source_name": "nope.pdf"}]})
+    assert services.import_jsonl(golden_set=copy, lines=[unknown]).unknown_documents == ["nope.pdf"]
+
+
+@pytest.mark.django_db
+def test_beir_export_then_import_keeps_questions_and_judgements(golden_set, tmp_path: Path):
+    services.export_beir(golden_set=golden_set, directory=tmp_path)
+    assert (tmp_path / "corpus.jsonl").read_text().count("\n") == len(MANIFEST)
+    # Corpus ids become external ids: give the documents the ids the export used.
+    for row in map(json.loads, (tmp_path / "corpus.jsonl").read_text().splitlines()):
+        Document.objects.filter(pk=int(row["_id"].removeprefix("doc-"))).update(
+            external_id=row["_id"]
+        )
+    copy = GoldenSet.objects.create(name="From BEIR")
+    copy.collections.set(golden_set.collections.all())
+
+    summary = services.import_beir(golden_set=copy, directory=tmp_path)
+
+    assert summary.created == len(MANIFEST) and not summary.unknown_documents
+    original = {
+        i.question: {j.document_id for j in i.judgements.all()} for i in golden_set.items.all()
+    }
+    loaded = {i.question: {j.document_id for j in i.judgements.all()} for i in copy.items.all()}
+    assert loaded == original
+
+
+@pytest.mark.django_db
+def test_a_run_scores_retrieval_and_answers_without_touching_live_traffic(golden_set):
+    messages_before = Message.objects.count()
+    run = services.start_eval_run(golden_set=golden_set, enqueue=False)
+
+    run = services.execute_eval_run(run_id=run.pk)
+
+    assert run.status == EvalRun.Status.DONE, run.error
+    assert Message.objects.count() == messages_before
+    results = list(run.results.all())
+    assert len(results) == len(MANIFEST) and all(not r.error for r in results)
+    # Per-item metrics are the standard ones over the retrieved documents, in order.
+    for result in results:
+        item = GoldenItem.objects.get(pk=result.item_id)
+        relevant = {str(j.document_id): j.grade for j in item.judgements.all()}
+        expected = query_metrics([str(d) for d in result.retrieved_document_ids], relevant, [10])
+        assert result.metrics["doc_nDCG@10"] == pytest.approx(expected["nDCG@10"])
+    mean = sum(r.metrics["doc_Success@10"] for r in results) / len(results)
+    assert run.metrics["doc_Success@10"] == pytest.approx(mean)
+    # One sample document per question, found for most of them; answers are verbatim quotes.
+    assert run.metrics["doc_Success@10"] >= (len(MANIFEST) - 1) / len(MANIFEST)
+    assert run.metrics["faithfulness"] >= 0.9
+    assert run.config["retrieval"]["mode"] == "hybrid" and run.config["scorer"] == "offline"
+
+
+@pytest.mark.django_db
+def test_rerunning_a_run_writes_each_item_once(golden_set):
+    run = services.start_eval_run(golden_set=golden_set, enqueue=False)
+    first_item = golden_set.items.first()
+    # A worker died after the first item: the run is RUNNING with one result.
+    EvalRun.objects.filter(pk=run.pk).update(status=EvalRun.Status.RUNNING)
+    services._evaluate_item(
+        run,
+        first_item,
+        user=services.evaluator_user(),
+        collection_ids=list(golden_set.collections.values_list("id", flat=True)),
+        scorer=services.get_scorer("offline"),
+    )
+
+    services.execute_eval_run(run_id=run.pk)
+    services.execute_eval_run(run_id=run.pk)  # a duplicate delivery
+
+    assert EvalResult.objects.filter(run=run).count() == len(MANIFEST)
+
+
+@pytest.mark.django_db
+def test_evaluate_command_fails_when_a_metric_drops(golden_set):
+    out = io.StringIO()
+    call_command("evaluate", "--golden-set", golden_set.name, stdout=out)
+    baseline = EvalRun.objects.get(golden_set=golden_set)
+    assert "doc_nDCG@10" in out.getvalue() and "baseline: none" in out.getvalue()
+
+    # Same system, same figures: the gate passes.
+    out = io.StringIO()
+    call_command("evaluate", "--golden-set", golden_set.name, "--baseline", baseline.pk, stdout=out)
+    assert "No metric dropped" in out.getvalue()
+
+    # The knowledge base loses a document that answers a question: retrieval metrics drop.
+    item = golden_set.items.get(external_id="tidewater-03")
+    ingestion.retire_document(document=item.judgements.get().document)
+    with pytest.raises(CommandError, match="dropped beyond the tolerance"):
+        call_command(
+            "evaluate", "--golden-set", golden_set.name, "--baseline", baseline.pk,
+            stdout=io.StringIO(), stderr=io.StringIO(),
+        )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_changed_documents_start_a_run_of_their_items_only(
+    golden_set, django_capture_on_commit_callbacks
+):
+    item = golden_set.items.get(external_id="tidewater-05")
+    document = item.judgements.get().document
+    with django_capture_on_commit_callbacks():
+        assert evaluate_changed_documents_task.run() == []  # nothing changed since creation
+
+    ingestion.retire_document(document=document)
+    with django_capture_on_commit_callbacks() as callbacks:
+        (run_id,) = evaluate_changed_documents_task.run()
+
+    run = EvalRun.objects.get(pk=run_id)
+    assert run.trigger == EvalRun.Trigger.KB_CHANGE and run.item_ids == [item.pk]
+    assert len(callbacks) == 1  # the run is sent to the worker once the transaction commits
+
+
+@pytest.mark.django_db
+def test_add_to_golden_set_keeps_the_answer_it_came_from(golden_set, tidewater):
+    alice = UserFactory(username="alice")
+    conversation = start_conversation(owner=alice, title="q")
+    message = answer_question(conversation=conversation, user=alice, question="Who is on call?")
+
+    item = services.add_to_golden_set(message=message, golden_set=golden_set, added_by=alice)
+    again = services.add_to_golden_set(message=message, golden_set=golden_set, added_by=alice)
+
+    assert item == again and item.source_message == message
+    assert item.question == "Who is on call?" and not item.judgements.exists()
+
+
+@pytest.mark.django_db
+def test_live_answers_are_scored_by_sample(tidewater, settings):
+    settings.EVAL_ONLINE_SAMPLE_RATE = 1.0
+    alice = UserFactory(username="alice")
+    conversation = start_conversation(owner=alice, title="q")
+    question = json.loads(GOLDEN.read_text().splitlines()[0])["question"]
+    message = answer_question(conversation=conversation, user=alice, question=question)
+
+    assert services.score_live_answers() == 1
+    assert services.score_live_answers() == 0  # scored once
+    message.score.refresh_from_db()
+    assert message.score.faithfulness == pytest.approx(1.0)  # verbatim quotes
+
+    settings.EVAL_ONLINE_SAMPLE_RATE = 0.0
+    answer_question(conversation=conversation, user=alice, question=question)
+    assert services.score_live_answers() == 0
+
+
+@pytest.mark.django_db
+def test_golden_set_command_exports_and_imports(golden_set, tidewater, tmp_path: Path):
+    exported = tmp_path / "golden.jsonl"
+    call_command("golden_set", "export", golden_set.name, "--jsonl", exported, stdout=io.StringIO())
+
+    out = io.StringIO()
+    call_command(
+        "golden_set", "import", "Imported", "--jsonl", exported,
+        "--collection", tidewater.slug, stdout=out,
+    )  # fmt: skip
+
+    assert f"{len(MANIFEST)} added, 0 updated, 0 unknown" in out.getvalue()
+    with pytest.raises(CommandError, match="needs --collection"):
+        call_command("golden_set", "import", "Orphan", "--jsonl", exported, stdout=io.StringIO())
+    assert not GoldenSet.objects.filter(name="Orphan").exists()
