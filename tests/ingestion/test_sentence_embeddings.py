@@ -53,4 +53,10 @@ def test_stored_sentences_are_read_and_only_new_ones_embedded(monkeypatch):
     assert len(again) == 3 and again[0] == again[2]
     # Stored in half precision: the same direction to about 1e-3.
     assert np.dot(again[0], first[1]) == pytest.approx(1.0, abs=2e-3)
-    assert SentenceEmbedding.objects.count() == 3
+    sentences = [
+        "Valves are exercised yearly.",
+        "Pumps run at night.",
+        "Hydrants are flushed in spring.",
+    ]
+    digests = [hashlib.sha256(s.encode()).hexdigest() for s in sentences]
+    assert SentenceEmbedding.objects.filter(sha256__in=digests).count() == 3
