@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from pgvector.django import CosineDistance
 
 from ingestion import selectors, services
@@ -137,3 +138,46 @@ def test_iterative_scan_returns_k_rows_under_a_selective_filter(monkeypatch):
     assert len(results) == 10
     assert {r.chunk.collection_id for r in results} == {mine.pk}
     assert len(without) < 10, "the filter should starve a plain HNSW scan; else this proves nothing"
+
+
+@pytest.mark.django_db
+def test_a_small_collection_beside_a_big_one_is_searched_exactly():
+    alice = UserFactory(username="alice-exact")
+    big, small = CollectionFactory(slug="big"), CollectionFactory(slug="small")
+    small.readers.add(alice)
+    rng = random.Random(5)
+    for collection, count in [(big, 400), (small, 12)]:
+        services.load_prepared_documents(
+            collection=collection,
+            documents=[
+                services.PreparedDocument(
+                    source_name=f"{collection.slug}-{n}",
+                    title="t",
+                    chunks=[
+                        services.PreparedChunk(
+                            text=f"chunk {n}",
+                            embedding=[rng.gauss(0, 1) for _ in range(384)],
+                            token_count=2,
+                        )
+                    ],
+                )
+                for n in range(count)
+            ],
+            embedding_model="test",
+        )
+    query = [rng.gauss(0, 1) for _ in range(384)]
+
+    with CaptureQueriesContext(connection) as queries:
+        results = search_chunks(
+            user=alice, question="chunk", mode=SearchMode.DENSE, k=5, query_embedding=query
+        )
+    exact = list(
+        searchable_chunks()
+        .filter(collection=small)
+        .annotate(distance=CosineDistance("embedding", query))
+        .order_by("distance")
+        .values_list("id", flat=True)[:5]
+    )
+
+    assert any("enable_indexscan = off" in q["sql"] for q in queries.captured_queries)
+    assert [r.chunk.pk for r in results] == exact
