@@ -158,11 +158,13 @@ class Chunk(models.Model):
             models.UniqueConstraint(fields=["version", "ordinal"], name="chunk_unique_ordinal"),
         ]
         indexes = [
+            # ef_construction 128 rather than pgvector's 64: on bench_query's 100k chunks,
+            # recall@10 at ef_search 100 went from 0.86 to 0.96 for 47 s of build instead of 26.
             HnswIndex(
                 name="chunk_embedding_hnsw",
                 fields=["embedding"],
                 m=16,
-                ef_construction=64,
+                ef_construction=128,
                 opclasses=["vector_cosine_ops"],
             ),
             GinIndex(fields=["search_vector"], name="chunk_search_vector_gin"),

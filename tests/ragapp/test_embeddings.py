@@ -12,6 +12,7 @@ from ingestion import services
 from ingestion.models import Document
 from ragapp.llm import (
     LOCAL_MODEL_SHA256,
+    ONNX_MAX_TEXTS,
     LLMRejected,
     LLMUnavailable,
     LocalEmbedder,
@@ -86,6 +87,29 @@ def test_local_embedder_puts_similar_sentences_closer_than_unrelated_ones(local_
     )
 
     assert cosine(leave, holiday) > cosine(leave, pumps) + 0.2
+
+
+def test_questions_through_onnx_runtime_get_the_vectors_torch_gives(local_embedder):
+    texts = [
+        "How often are lead samples taken?",
+        "Leave",  # padded beside the others
+        "Is the reservoir drawn down before the spillway gate works? " * 60,  # truncated
+    ]
+    expected = local_embedder.model.encode(texts, normalize_embeddings=True)
+
+    one_by_one = [local_embedder.embed([text])[0] for text in texts]
+    together = local_embedder.embed(texts)
+
+    assert len(texts) <= ONNX_MAX_TEXTS  # both calls took the ONNX path
+    for vectors in (one_by_one, together):
+        assert (
+            max(
+                abs(x - y)
+                for v, e in zip(vectors, expected, strict=True)
+                for x, y in zip(v, e, strict=True)
+            )
+            < 1e-5
+        )
 
 
 def test_local_embedder_counts_tokens_without_special_tokens(local_embedder):
