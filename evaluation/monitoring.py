@@ -19,6 +19,7 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from evaluation import drift
@@ -469,16 +470,18 @@ def _findings(day: date) -> list[Finding]:
                         f"({report.baseline_start} to {report.baseline_end}): PSI {value:.2f}.",
                     )
                 )
-    stale = stale_documents(on=day).count()
-    if stale > settings.ALERT_MAX_STALE_DOCUMENTS:
+    stale = stale_documents(on=day).aggregate(count=Count("pk"), newest=Max("ingested_at"))
+    if stale["count"] > settings.ALERT_MAX_STALE_DOCUMENTS:
+        # Keyed by the newest stale document, not the day: one alert when documents go stale,
+        # not one a day while they stay so.
         findings.append(
             Finding(
                 Alert.Kind.FRESHNESS,
-                f"freshness:{day}",
+                f"freshness:{stale['newest']:%Y-%m-%dT%H:%M:%S.%f}",
                 "stale_documents",
-                stale,
+                stale["count"],
                 settings.ALERT_MAX_STALE_DOCUMENTS,
-                f"{stale} documents have not been re-ingested for more than "
+                f"{stale['count']} documents have not been re-ingested for more than "
                 f"{settings.STALE_DOCUMENT_DAYS} days.",
             )
         )

@@ -520,6 +520,21 @@ def test_no_email_is_sent_without_recipients(troubled_day, settings, mailoutbox)
     assert Alert.objects.filter(notified_at__isnull=True).count() == 5
 
 
+def test_stale_documents_raise_one_alert_until_another_goes_stale(db, settings, mailoutbox):
+    settings.ALERT_MAX_STALE_DOCUMENTS, settings.STALE_DOCUMENT_DAYS = 0, 30
+    settings.ALERT_EMAILS, settings.ALERT_WEBHOOK_URL = [], ""
+    DocumentFactory(ingested_at=at_noon(DAY) - timedelta(days=60))
+
+    first = monitoring.check_alerts(day=DAY)
+    next_days = [monitoring.check_alerts(day=DAY + timedelta(days=n)) for n in (1, 2)]
+    DocumentFactory(ingested_at=at_noon(DAY) - timedelta(days=29))  # a second stale one
+    later = monitoring.check_alerts(day=DAY + timedelta(days=3))
+
+    assert [alert.kind for alert in first] == ["freshness"]
+    assert next_days == [[], []]
+    assert [alert.value for alert in later] == [2]
+
+
 def test_a_quiet_day_raises_nothing(alice, settings, mailoutbox):
     settings.ALERT_EMAILS = ["ops@example.org"]
     MessageFactory(conversation__owner=alice, created_at=at_noon(DAY))
