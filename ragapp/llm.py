@@ -73,8 +73,8 @@ class LocalEmbedder:
 
     def _embed_onnx(self, texts: list[str]) -> list[list[float]]:
         """The same model through ONNX Runtime: for a question, half the time of torch's eager
-        mode, whose per-layer Python overhead dominates on a few tokens. Same vectors to 1e-6
-        (tests/ragapp/test_embedding.py); batches stay on torch, which shares the cores."""
+        mode, whose per-layer Python overhead dominates on a few tokens. Same vectors to 1e-5
+        (tests/ragapp/test_embeddings.py); batches stay on torch, which shares the cores."""
         import numpy as np
 
         features = self.model.preprocess(texts)
