@@ -74,20 +74,24 @@ class LocalEmbedder:
     def _embed_onnx(self, texts: list[str]) -> list[list[float]]:
         """The same model through ONNX Runtime: for a question, half the time of torch's eager
         mode, whose per-layer Python overhead dominates on a few tokens. Same vectors to 1e-5
-        (tests/ragapp/test_embeddings.py); batches stay on torch, which shares the cores."""
-        import numpy as np
+        (tests/ragapp/test_embeddings.py); batches stay on torch, which shares the cores.
+        Only the transformer runs in ONNX; the model's own pooling and normalisation follow."""
+        import torch
 
         features = self.model.preprocess(texts)
-        inputs = {name: features[name].numpy() for name in _ONNX_INPUTS}
-        (hidden,) = self._onnx_session.run(None, inputs)
-        mask = inputs["attention_mask"][..., None].astype(np.float32)
-        pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
-        return (pooled / np.linalg.norm(pooled, axis=1, keepdims=True)).tolist()
+        (hidden,) = self._onnx_session.run(
+            None, {name: features[name].numpy() for name in _ONNX_INPUTS}
+        )
+        features["token_embeddings"] = torch.from_numpy(hidden)
+        with torch.inference_mode():
+            for module in list(self.model)[1:]:
+                features = module(features)
+        return features["sentence_embedding"].tolist()
 
     @functools.cached_property
     def _onnx_session(self):  # -> onnxruntime.InferenceSession
         """The transformer exported from the verified weights just loaded, in memory (about a
-        second, once per process); mean pooling and normalisation stay in numpy."""
+        second, once per process)."""
         import io
         import warnings
 
