@@ -252,7 +252,8 @@ class Alert(models.Model):
         FRESHNESS = "freshness", "Stale documents"
 
     kind = models.CharField(max_length=20, choices=Kind)
-    # One alert per subject per day, however often the checks run.
+    # One alert per key (a subject and its day, or for stale documents the newest of them),
+    # however often the checks run.
     key = models.CharField(max_length=200, unique=True)
     metric = models.CharField(max_length=100)
     value = models.FloatField(null=True, blank=True)
