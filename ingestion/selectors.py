@@ -4,6 +4,7 @@ import contextlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -64,6 +65,15 @@ class RetrievedChunk:
     keyword_score: float | None = None
 
 
+# What answers, citations and traces read of a retrieved chunk. Loading the whole related
+# document and version rows took longer than the chunks' query itself; a field missing here
+# is still loaded when read, one query per chunk (tests/ingestion/test_search.py counts them).
+RETRIEVED_FIELDS = [
+    *["document", "version", "collection", "ordinal", "is_searchable", "text", "token_count"],
+    *["metadata", "document__title", "version__number"],
+]
+
+
 def search_chunks(
     *,
     user: AbstractBaseUser | AnonymousUser,
@@ -83,18 +93,24 @@ def search_chunks(
     if collection_ids is not None:
         readable = readable.filter(id__in=list(collection_ids))
     # Evaluated once; both rankings filter on these ids in SQL.
-    readable_ids = list(readable.values_list("id", flat=True))
+    readable_ids = list(readable.order_by().values_list("id", flat=True))
     dense: list[tuple[int, float]] = []
     keyword: list[tuple[int, float]] = []
     if readable_ids:
-        keyword_ids = readable_ids if mode != SearchMode.DENSE else []
-        # The keyword query goes first: PostgreSQL ranks while this process embeds the question.
-        with keyword_ranking_in_flight(keyword_ids, question, depth) as keyword_rows:
+        queries = {}
+        if mode != SearchMode.DENSE:
+            queries["keyword"] = _keyword_query(readable_ids, question, depth)
+        if mode != SearchMode.KEYWORD:
+            queries["counts"] = (_COUNTS_SQL, [readable_ids])
+        # Sent first: PostgreSQL ranks and counts while this process embeds the question.
+        with _in_flight(queries) as fetch:
             if mode != SearchMode.KEYWORD and query_embedding is None:
                 query_embedding = get_embedder().embed([question])[0]
-            keyword = keyword_rows()
+            rows = {name: fetch_rows() for name, fetch_rows in fetch.items()}
+        keyword = [(chunk_id, float(score)) for chunk_id, score in rows.get("keyword", [])]
         if mode != SearchMode.KEYWORD:
-            dense = dense_ranking(readable_ids, query_embedding, depth)
+            exact = _exact_is_better(*rows["counts"][0])
+            dense = dense_ranking(readable_ids, query_embedding, depth, exact=exact)
     fused = reciprocal_rank_fusion(
         [[i for i, _ in ranking] for ranking in (dense, keyword) if ranking],
         constant=settings.RETRIEVAL_RRF_CONSTANT,
@@ -103,7 +119,7 @@ def search_chunks(
         searchable_chunks()
         .filter(collection_id__in=readable_ids)  # checked again, as the rankings did
         .select_related("document", "version")
-        .defer("embedding", "search_vector")
+        .only(*RETRIEVED_FIELDS)
         .order_by()  # the order is the fused one; Meta.ordering would cost a join
     )
     by_id = chunks.in_bulk([chunk_id for chunk_id, _ in fused])
@@ -136,11 +152,9 @@ def dense_ranking(
     if not collection_ids:
         return []
     if exact is None:
-        readable_count, total_count = _searchable_chunk_counts(collection_ids)
-        exact = (
-            readable_count * DENSE_EXACT_BELOW_ONE_IN < total_count
-            and readable_count <= DENSE_EXACT_MAX_CHUNKS
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(_COUNTS_SQL, [collection_ids])
+            exact = _exact_is_better(*cursor.fetchone())
     vector = "[" + ",".join(str(float(x)) for x in embedding) + "]"
     arguments = [vector, collection_ids, depth]
     if exact:
@@ -174,15 +188,19 @@ _DENSE_SQL = """
 """
 
 
-def _searchable_chunk_counts(collection_ids: list[int]) -> tuple[int, int]:
-    """Searchable chunks in the collections, and in all collections."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT coalesce(sum(chunk_count) FILTER (WHERE collection_id = ANY(%s::bigint[])), 0),"
-            " coalesce(sum(chunk_count), 0) FROM ingestion_keywordstatistic",
-            [collection_ids],
-        )
-        return cursor.fetchone()
+# Searchable chunks in the given collections, and in all collections.
+_COUNTS_SQL = """
+    SELECT coalesce(sum(chunk_count) FILTER (WHERE collection_id = ANY(%s::bigint[])), 0),
+        coalesce(sum(chunk_count), 0)
+    FROM ingestion_keywordstatistic
+"""
+
+
+def _exact_is_better(readable_count: int, total_count: int) -> bool:
+    return (
+        readable_count * DENSE_EXACT_BELOW_ONE_IN < total_count
+        and readable_count <= DENSE_EXACT_MAX_CHUNKS
+    )
 
 
 def keyword_ranking(
@@ -205,24 +223,24 @@ def keyword_ranking(
     on bench_query's 100k chunks 300 postings instead of 1000 took the keyword query's p95 from
     36 ms to 19 ms with SciFact's keyword nDCG@10 unchanged (0.6893).
     """
-    with keyword_ranking_in_flight(collection_ids, question, depth) as rows:
-        return rows()
+    if not collection_ids:
+        return []
+    with _in_flight({"keyword": _keyword_query(collection_ids, question, depth)}) as fetch:
+        return [(chunk_id, float(score)) for chunk_id, score in fetch["keyword"]()]
 
 
 @contextlib.contextmanager
-def keyword_ranking_in_flight(
-    collection_ids: list[int], question: str, depth: int
-) -> Iterator[Callable[[], list[tuple[int, float]]]]:
-    """keyword_ranking, sent to PostgreSQL now and read when the caller calls what this yields,
-    so the database ranks while this process works (psycopg's pipeline mode)."""
-    if not collection_ids:
-        yield list
-        return
-    sql, arguments = _keyword_query(collection_ids, question, depth)
+def _in_flight(queries: dict[str, tuple[str, Any]]) -> Iterator[dict[str, Callable[[], list]]]:
+    """Send the queries to PostgreSQL now and read each one's rows when the caller calls its
+    function, so the database works while this process does (psycopg's pipeline mode)."""
     connection.ensure_connection()
-    with connection.connection.pipeline(), connection.cursor() as cursor:
-        cursor.execute(sql, arguments)  # sent; in pipeline mode only fetching waits for it
-        yield lambda: [(chunk_id, float(score)) for chunk_id, score in cursor.fetchall()]
+    with connection.connection.pipeline(), contextlib.ExitStack() as cursors:
+        fetch = {}
+        for name, (sql, arguments) in queries.items():
+            cursor = cursors.enter_context(connection.cursor())
+            cursor.execute(sql, arguments)  # sent; in pipeline mode only fetching waits
+            fetch[name] = cursor.fetchall
+        yield fetch
 
 
 def _keyword_query(collection_ids: list[int], question: str, depth: int) -> tuple[str, dict]:

@@ -70,6 +70,20 @@ def test_results_carry_their_ranks_and_scores(tidewater):
 
 
 @pytest.mark.django_db
+def test_what_citations_read_of_a_result_comes_with_it(tidewater, django_assert_num_queries):
+    alice = UserFactory(username="alice")
+    results = search_chunks(user=alice, question=MANIFEST[0]["question"], k=5)
+
+    with django_assert_num_queries(0):
+        read = [
+            (r.chunk.document.title, r.chunk.version.number, r.chunk.metadata, r.chunk.text)
+            for r in results
+        ]
+
+    assert len(read) == 5 and all(title and number for title, number, _, _ in read)
+
+
+@pytest.mark.django_db
 def test_keyword_search_matches_any_word_of_a_question(tidewater):
     alice = UserFactory(username="alice")
 
