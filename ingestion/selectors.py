@@ -1,15 +1,18 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from ingestion.models import Chunk, Collection
 from ragapp.llm import get_embedder
@@ -29,11 +32,35 @@ def collections_readable_by(user: AbstractBaseUser | AnonymousUser) -> QuerySet[
     """The collections `user` may read. The only source of read permission for retrieval."""
     if not user.is_authenticated:
         return Collection.objects.none()
-    if user.is_superuser or user.groups.filter(name=settings.OPS_GROUP).exists():
+    if user.is_superuser:
         return Collection.objects.all()
+    # Every question runs this. One subquery in SQL, where the same rule through the ORM
+    # (joins, DISTINCT, a second query for the ops group) took 3.4 ms instead of 1.4 ms here.
     return Collection.objects.filter(
-        Q(is_public=True) | Q(readers=user) | Q(reader_groups__user=user)
-    ).distinct()
+        pk__in=RawSQL(_readable_sql(), [user.pk, user.pk, user.pk, settings.OPS_GROUP])
+    )
+
+
+@functools.cache
+def _readable_sql() -> str:
+    """Public collections, those granted to the user or to one of their groups, and all of
+    them for members of the ops group."""
+    readers = Collection.readers.through._meta.db_table
+    reader_groups = Collection.reader_groups.through._meta.db_table
+    user_groups = get_user_model().groups.through._meta.db_table
+    return f"""
+        SELECT c.id FROM {Collection._meta.db_table} AS c
+        WHERE c.is_public
+        OR EXISTS (SELECT FROM {readers} AS r WHERE r.collection_id = c.id AND r.user_id = %s)
+        OR EXISTS (
+            SELECT FROM {reader_groups} AS rg JOIN {user_groups} AS ug USING (group_id)
+            WHERE rg.collection_id = c.id AND ug.user_id = %s
+        )
+        OR EXISTS (
+            SELECT FROM {user_groups} AS ug JOIN {Group._meta.db_table} AS g ON g.id = ug.group_id
+            WHERE ug.user_id = %s AND g.name = %s
+        )
+    """
 
 
 def collections_curated_by(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Collection]:

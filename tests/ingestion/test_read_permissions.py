@@ -12,17 +12,25 @@ def test_read_permission_comes_from_users_groups_public_flag_and_ops(settings):
     private, grouped, public = (CollectionFactory(slug=s) for s in ["private", "grouped", "public"])
     alice, bob, olga = (UserFactory(username=n) for n in ["alice", "bob", "olga"])
     readers = Group.objects.create(name="Readers")
-    bob.groups.add(readers)
+    also_readers = Group.objects.create(name="Also readers")
+    bob.groups.add(readers, also_readers)
     olga.groups.add(Group.objects.create(name=settings.OPS_GROUP))
     private.readers.add(alice)
-    grouped.reader_groups.add(readers)
+    grouped.reader_groups.add(readers, also_readers)
     public.is_public = True
     public.save()
 
     def slugs(user) -> set[str]:
-        return set(collections_readable_by(user).values_list("slug", flat=True))
+        readable = list(collections_readable_by(user).values_list("slug", flat=True))
+        assert len(readable) == len(set(readable)), "each collection once"
+        return set(readable)
 
     assert slugs(alice) == {"private", "public"}
     assert slugs(bob) == {"grouped", "public"}
     assert slugs(olga) == {"private", "grouped", "public"}
     assert slugs(AnonymousUser()) == set()
+    assert slugs(UserFactory(username="root", is_superuser=True)) == {
+        "private",
+        "grouped",
+        "public",
+    }
