@@ -4,6 +4,7 @@ import shutil
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connections
 
 from feedback.models import FeedbackEvent
 from ragapp.models import Message
@@ -33,6 +34,9 @@ def page(live_server, monkeypatch):
         context.grant_permissions(["clipboard-read", "clipboard-write"])
         yield context.new_page()
         browser.close()
+        # The test's ORM calls ran beside Playwright's event loop, so Django gave them a
+        # connection of that context; left open, it keeps the test database from being dropped.
+        connections.close_all()
 
 
 def test_ask_read_open_a_citation_vote_and_copy(tidewater, page, tmp_path):
