@@ -10,7 +10,6 @@ from unittest import mock
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
-from django.db import connection
 
 from ingestion import services
 from ingestion.models import Collection, Document
@@ -63,24 +62,6 @@ def worker(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Wor
     process.start()
     yield process
     process.stop()
-    with django_db_blocker.unblock():
-        wait_for_other_sessions_to_close()
-
-
-def wait_for_other_sessions_to_close(timeout: float = 15) -> None:
-    """A backend of a stopped worker lingers a moment after its process is gone; dropping the
-    test database meanwhile makes pytest-django warn that others still use it."""
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                "AND backend_type = 'client backend'"
-            )
-            if cursor.fetchone()[0] == 0:
-                return
-            time.sleep(0.1)
 
 
 def wait_until_finished(documents: Iterable[Document], timeout: float = 120) -> list[Document]:
