@@ -191,19 +191,18 @@ def dense_ranking(
             cursor.execute(_DENSE_SQL, arguments)
             rows = cursor.fetchall()
     else:
-        connection.ensure_connection()
-        # One round trip (pipeline mode). Session settings, not LOCAL ones: no transaction to
-        # open and close, and every HNSW search of the app comes through here and sets them.
-        with connection.connection.pipeline(), connection.cursor() as cursor:
-            # A WHERE clause (permissions) filters after the index scan; iterative scans keep
-            # reading the index until `depth` rows pass it (pgvector >= 0.8).
-            cursor.execute(
-                "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', false), "
-                "set_config('hnsw.ef_search', %s, false)",
-                [str(max(depth, settings.RETRIEVAL_EF_SEARCH))],
-            )
-            cursor.execute(_DENSE_SQL, arguments)
-            rows = cursor.fetchall()
+        # A WHERE clause (permissions) filters after the index scan; iterative scans keep
+        # reading the index until `depth` rows pass it (pgvector >= 0.8). One round trip.
+        # Session settings, not LOCAL ones: no transaction to open and close, and every HNSW
+        # search of the app comes through here and sets them.
+        ef_search = str(max(depth, settings.RETRIEVAL_EF_SEARCH))
+        settings_sql = (
+            "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', false), "
+            "set_config('hnsw.ef_search', %s, false)"
+        )
+        queries = {"settings": (settings_sql, [ef_search]), "rows": (_DENSE_SQL, arguments)}
+        with _in_flight(queries) as fetch:
+            rows = fetch["rows"]()
     # relaxed_order may return rows slightly out of order.
     return sorted(((chunk_id, 1.0 - distance) for chunk_id, distance in rows), key=lambda r: -r[1])
 
