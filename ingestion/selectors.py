@@ -95,10 +95,10 @@ class RetrievedChunk:
 # What answers, citations and traces read of a retrieved chunk. Loading the whole related
 # document and version rows took longer than the chunks' query itself; a field missing here
 # is still loaded when read, one query per chunk (tests/ingestion/test_search.py counts them).
-RETRIEVED_FIELDS = [
-    *["document", "version", "collection", "ordinal", "is_searchable", "text", "token_count"],
-    *["metadata", "document__title", "version__number"],
-]
+RETRIEVED_FIELDS = (
+    "document", "version", "collection", "ordinal", "is_searchable", "text", "token_count",
+    "metadata", "document__title", "version__number",
+)  # fmt: skip
 
 
 def search_chunks(
