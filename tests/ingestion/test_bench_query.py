@@ -26,6 +26,7 @@ def test_it_builds_a_searchable_corpus_and_reports_each_target():
         "20",
         "--queries",
         "5",
+        "--reindex",
         stdout=out,
         stderr=io.StringIO(),
     )
