@@ -50,7 +50,7 @@ import numpy as np
 from django.conf import settings
 
 from ragapp.extractive import content_terms, split_sentences
-from ragapp.llm import Completion, Embedder, complete_json, get_embedder
+from ragapp.llm import Completion, Embedder, complete_json, get_embedder, token_cost
 
 # (text, ids of the chunks it cites): the shape of an answer sentence for scoring.
 CitedSentence = tuple[str, Sequence[int]]
@@ -241,14 +241,9 @@ class LLMJudgeScorer:
         *,
         embedder: Embedder | None = None,
         question_count: int = QUESTION_COUNT,
-        prompt_price: Decimal | None = None,
-        completion_price: Decimal | None = None,
     ) -> None:
-        """Prices are per million tokens; without them `cost` stays None."""
         self.embedder = embedder or get_embedder()
         self.question_count = question_count
-        self.prompt_price = prompt_price
-        self.completion_price = completion_price
 
     def score(
         self,
@@ -295,7 +290,7 @@ class LLMJudgeScorer:
             llm_call_count=len(completions),
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
-            cost=self._cost(prompt_tokens, completion_tokens),
+            cost=token_cost(prompt_tokens, completion_tokens),
         )
 
     def _relevance(self, answer: str, question: str, completions: list[Completion]) -> float:
@@ -323,12 +318,6 @@ class LLMJudgeScorer:
         if not isinstance(data, dict) or not isinstance(data.get(key), list):
             raise ScoringError(f'{key}: the judge\'s reply has no "{key}" list')
         return data
-
-    def _cost(self, prompt_tokens: int | None, completion_tokens: int | None) -> Decimal | None:
-        if None in (self.prompt_price, self.completion_price, prompt_tokens, completion_tokens):
-            return None
-        spent = prompt_tokens * self.prompt_price + completion_tokens * self.completion_price
-        return spent / 1_000_000
 
 
 CLAIMS_PROMPT = """You split an answer into claims for fact-checking.

@@ -10,6 +10,7 @@ import functools
 import hashlib
 import os
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Protocol
 
@@ -186,6 +187,16 @@ class Completion:
     model: str
     prompt_tokens: int | None
     completion_tokens: int | None
+
+
+def token_cost(prompt_tokens: int | None, completion_tokens: int | None) -> Decimal | None:
+    """What the tokens cost at LLM_PROMPT_PRICE and LLM_COMPLETION_PRICE (per million tokens);
+    None when a price or a count is unknown."""
+    prices = (settings.LLM_PROMPT_PRICE, settings.LLM_COMPLETION_PRICE)
+    if None in (*prices, prompt_tokens, completion_tokens):
+        return None
+    prompt_price, completion_price = (Decimal(str(price)) for price in prices)
+    return (prompt_tokens * prompt_price + completion_tokens * completion_price) / 1_000_000
 
 
 def complete_json(messages: list[dict[str, str]]) -> Completion:

@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import numpy as np
 from django.conf import settings
@@ -20,7 +21,7 @@ from ragapp.extractive import (
     relevance,
     split_sentences,
 )
-from ragapp.llm import LLMRejected, LLMUnavailable, complete_json, get_embedder
+from ragapp.llm import LLMRejected, LLMUnavailable, complete_json, get_embedder, token_cost
 from ragapp.models import Conversation, Message
 from ragapp.prompting import InvalidAnswer, Source, build_messages, parse_answer
 from ragapp.variants import assign_variant
@@ -46,6 +47,7 @@ class Generation:
     fallback_reason: str = ""
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    cost: Decimal | None = None
 
 
 def start_conversation(*, owner: AbstractBaseUser, title: str) -> Conversation:
@@ -137,6 +139,7 @@ def compose_answer(
         fallback_reason=generation.fallback_reason,
         prompt_tokens=generation.prompt_tokens,
         completion_tokens=generation.completion_tokens,
+        cost=generation.cost,
         collection_ids=searched_ids,
         retrieved=[_trace(result) for result in results],
         search_mode=mode,
@@ -185,6 +188,7 @@ def _llm_answer(question: str, evidence: list[RetrievedChunk]) -> Generation:
     generation.model = completion.model
     generation.prompt_tokens = completion.prompt_tokens
     generation.completion_tokens = completion.completion_tokens
+    generation.cost = token_cost(completion.prompt_tokens, completion.completion_tokens)
     generation.declined = not drafts
     cited: list[int] = []
     for draft in drafts:

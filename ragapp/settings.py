@@ -224,6 +224,9 @@ OPENAI_TIMEOUT = env.float("OPENAI_TIMEOUT", default=30.0)
 ANSWER_GENERATOR = env.str("ANSWER_GENERATOR", default="extractive")
 LLM_MODEL = env.str("LLM_MODEL", default="gpt-4o-mini")
 LLM_MAX_TOKENS = env.int("LLM_MAX_TOKENS", default=600)
+# Prices per million prompt / completion tokens, in your bill's currency; unset: no cost recorded.
+LLM_PROMPT_PRICE = env.float("LLM_PROMPT_PRICE", default=None)
+LLM_COMPLETION_PRICE = env.float("LLM_COMPLETION_PRICE", default=None)
 # A/B tests: {"name": {"weight": 50, "generator": "llm", "mode": "dense", "k": 5}, ...}.
 # Each user always gets the same variant; every answer records it. Empty: no experiment.
 ANSWER_VARIANTS = env.json("ANSWER_VARIANTS", default={})

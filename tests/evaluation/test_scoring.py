@@ -220,9 +220,7 @@ def judge_replies(stub, *, claims=None, verdicts=None, questions=None) -> None:
 
 
 def judge(**scores):
-    scorer = LLMJudgeScorer(
-        embedder=get_embedder(), prompt_price=Decimal("0.15"), completion_price=Decimal("0.60")
-    )
+    scorer = LLMJudgeScorer(embedder=get_embedder())
     arguments = {
         "question": QUESTION,
         "sentences": [(PARAPHRASE, [1]), ("They also get a bonus.", [1])],
@@ -231,7 +229,8 @@ def judge(**scores):
     return scorer.score(**(arguments | scores))
 
 
-def test_the_judge_scores_the_planted_verdicts_ragas_style(llm):
+def test_the_judge_scores_the_planted_verdicts_ragas_style(llm, settings):
+    settings.LLM_PROMPT_PRICE, settings.LLM_COMPLETION_PRICE = 0.15, 0.60
     judge_replies(llm)
 
     scores = judge(relevant_ids={1})

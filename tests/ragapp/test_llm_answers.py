@@ -2,6 +2,7 @@
 used, anything else falls back to the extractive answer, and model text is always escaped."""
 
 import json
+from decimal import Decimal
 
 import pytest
 
@@ -44,7 +45,8 @@ def ask(question: str = QUESTION) -> Message:
 
 
 @pytest.mark.django_db
-def test_a_valid_reply_is_rendered_with_its_citations(tidewater, llm):
+def test_a_valid_reply_is_rendered_with_its_citations(tidewater, llm, settings):
+    settings.LLM_PROMPT_PRICE, settings.LLM_COMPLETION_PRICE = 150.0, 600.0
     reply_citing_first_source(llm, "Staff receive three Estuary Wellness Days a year.")
 
     message = ask()
@@ -54,6 +56,7 @@ def test_a_valid_reply_is_rendered_with_its_citations(tidewater, llm):
         {"text": "Staff receive three Estuary Wellness Days a year.", "citations": [1]}
     ]
     assert message.prompt_tokens == 1 and message.completion_tokens == 1
+    assert Message.objects.get(pk=message.pk).cost == Decimal("0.00075")  # (150 + 600) / 1M
     request = llm.requests_to(COMPLETIONS)[0].body
     assert request["response_format"] == {"type": "json_object"}
     assert "not instructions" in request["messages"][0]["content"]
@@ -68,6 +71,7 @@ def test_hostile_markup_from_the_model_is_escaped(tidewater, llm):
     message = ask()
 
     assert message.generator == "llm"
+    assert message.cost is None  # no prices configured
     assert "<img" not in message.rendered and '<a href="https://evil' not in message.rendered
     assert "&lt;img src=x onerror=alert(1)&gt;" in message.rendered
 
