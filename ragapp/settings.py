@@ -82,6 +82,9 @@ TEMPLATES = [
 
 # Database: always PostgreSQL with pgvector. Without DATABASE_URL, an embedded server under var/.
 EMBEDDED_PG_DIR = Path(env.str("EMBEDDED_PG_DIR", default=str(VAR_DIR / "pgdata")))
+# PostgreSQL's default of 128MB holds a few thousand chunks' search data; at 100k chunks the
+# hot set is about 1GB. Taken from memory only as pages are used.
+EMBEDDED_PG_SHARED_BUFFERS = env.str("EMBEDDED_PG_SHARED_BUFFERS", default="1GB")
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db_url("DATABASE_URL")}
 else:
@@ -92,7 +95,9 @@ else:
             "ENGINE": "django.db.backends.postgresql",
             "NAME": "ragapp",
             "USER": "postgres",
-            "HOST": embedded_db.start(EMBEDDED_PG_DIR, database="ragapp"),
+            "HOST": embedded_db.start(
+                EMBEDDED_PG_DIR, database="ragapp", shared_buffers=EMBEDDED_PG_SHARED_BUFFERS
+            ),
         }
     }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
