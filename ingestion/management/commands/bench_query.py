@@ -88,12 +88,11 @@ class Command(BaseCommand):
             import torch
 
             torch.set_num_threads(options["torch_threads"])
-        # Warm-up: model, connection, templates, and the pages the timed questions read, so the
-        # figures are those of a server whose hot set is in memory rather than of this disk.
-        for question in questions:
-            search_chunks(user=user, question=question, k=10)
+        # Warm-up: model, connection, templates, and the pages the timed questions read (chunks,
+        # postings, sentence vectors), so the figures are those of a server whose hot set is in
+        # memory rather than of this VM's disk.
         conversation = start_conversation(owner=user, title="bench warm-up")
-        for question in self._questions(options["beir"], 10, split="train"):
+        for question in questions:
             answer_question(conversation=conversation, user=user, question=question)
         conversation.delete()
 
