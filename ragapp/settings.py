@@ -213,8 +213,8 @@ EMBEDDING_THREADS = env.int("EMBEDDING_THREADS", default=0)
 RETRIEVAL_TOP_K = env.int("RETRIEVAL_TOP_K", default=8)
 RETRIEVAL_CANDIDATES = env.int("RETRIEVAL_CANDIDATES", default=50)
 RETRIEVAL_RRF_CONSTANT = env.int("RETRIEVAL_RRF_CONSTANT", default=60)
-# HNSW builds are randomised: at 100, bench_query's recall@10 was 0.956 on one build of its
-# corpus and 0.949 on another; at 200 it was 0.976 for about 1.5 ms more per question.
+# HNSW builds are randomised: at 100, bench_query's recall@10 was 0.944-0.956 over three builds
+# of its corpus; at 200, 0.972-0.979 over four, for about 1.5 ms more per question.
 RETRIEVAL_EF_SEARCH = env.int("RETRIEVAL_EF_SEARCH", default=200)
 RETRIEVAL_MODE = env.str("RETRIEVAL_MODE", default="hybrid")
 # Below this cosine similarity a chunk is not evidence: nothing above it means no answer.
