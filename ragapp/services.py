@@ -24,17 +24,9 @@ from ragapp.extractive import (
 from ragapp.llm import LLMRejected, LLMUnavailable, complete_json, get_embedder, token_cost
 from ragapp.models import Conversation, Message
 from ragapp.prompting import InvalidAnswer, Source, build_messages, parse_answer
-from ragapp.variants import assign_variant
+from ragapp.variants import ANSWER_TEMPLATES, DEFAULT_TEMPLATE, assign_variant
 
 logger = logging.getLogger(__name__)
-
-# Answer templates are versioned in the code; a message records the version it was rendered with.
-TEMPLATE_VERSION = "v1"
-TEMPLATES = {
-    Message.Kind.ANSWER: "ragapp/answers/answer_v1.html",
-    Message.Kind.NO_ANSWER: "ragapp/answers/no_answer_v1.html",
-    Message.Kind.REFUSAL: "ragapp/answers/refusal_v1.html",
-}
 
 
 @dataclass
@@ -132,7 +124,7 @@ def compose_answer(
         kind=kind,
         sentences=generation.sentences,
         sources=generation.sources,
-        template_version=TEMPLATE_VERSION,
+        template_version=options.get("template", DEFAULT_TEMPLATE),
         generator=generation.generator,
         variant=variant,
         model=generation.model,
@@ -163,7 +155,7 @@ def render_answer(message: Message) -> str:
         "sources": message.sources,
         "collections": list(collections),
     }
-    return render_to_string(TEMPLATES[message.kind], context)
+    return render_to_string(ANSWER_TEMPLATES[message.template_version][message.kind], context)
 
 
 def _llm_answer(question: str, evidence: list[RetrievedChunk]) -> Generation:

@@ -6,7 +6,23 @@ import hashlib
 from typing import Any
 
 # What a variant may change; anything else in its definition is refused at start-up.
-OVERRIDABLE = {"generator", "mode", "k", "weight"}
+OVERRIDABLE = {"generator", "mode", "k", "template", "weight"}
+# Answer template versions: a template per message kind. A message records its version, so a
+# version, once used, is never edited; a changed layout is a new version.
+ANSWER_TEMPLATES = {
+    "v1": {
+        "answer": "ragapp/answers/answer_v1.html",
+        "no_answer": "ragapp/answers/no_answer_v1.html",
+        "refusal": "ragapp/answers/refusal_v1.html",
+    },
+    # The sentences as a list instead of a paragraph.
+    "v2": {
+        "answer": "ragapp/answers/answer_v2.html",
+        "no_answer": "ragapp/answers/no_answer_v1.html",
+        "refusal": "ragapp/answers/refusal_v1.html",
+    },
+}
+DEFAULT_TEMPLATE = "v1"
 
 
 def validate_variants(variants: dict[str, dict[str, Any]]) -> None:
@@ -16,6 +32,8 @@ def validate_variants(variants: dict[str, dict[str, Any]]) -> None:
             raise ValueError(f"Answer variant {name!r} sets unknown keys: {sorted(unknown)}")
         if int(definition.get("weight", 1)) < 0:
             raise ValueError(f"Answer variant {name!r} has a negative weight")
+        if definition.get("template", DEFAULT_TEMPLATE) not in ANSWER_TEMPLATES:
+            raise ValueError(f"Answer variant {name!r} names an unknown template version")
 
 
 def assign_variant(user_id: int, variants: dict[str, dict[str, Any]], *, salt: str = "") -> str:

@@ -51,3 +51,25 @@ def test_the_variant_changes_the_answer_and_is_recorded_with_its_feedback(tidewa
     assert len(message.retrieved) <= 2
     assert all(row["dense_rank"] is None for row in message.retrieved)
     assert vote.variant == "keyword-only"
+
+
+def test_an_unknown_template_version_is_refused():
+    with pytest.raises(ValueError, match="unknown template version"):
+        validate_variants({"new-look": {"template": "v9"}})
+
+
+@pytest.mark.django_db
+def test_a_template_variant_renders_and_records_its_version(tidewater, settings):
+    settings.ANSWER_VARIANTS = {"list": {"weight": 1, "template": "v2"}}
+    alice = UserFactory(username="alice")
+
+    message = answer_question(
+        conversation=start_conversation(owner=alice, title="x"),
+        user=alice,
+        question=MANIFEST[0]["question"],
+    )
+
+    assert (message.variant, message.template_version) == ("list", "v2")
+    assert 'data-template="answer_v2"' in message.rendered
+    assert message.rendered.count('<li class="answer-sentence">') == len(message.sentences)
+    assert f'id="source-{message.pk}-1"' in message.rendered  # the same sources list as v1
