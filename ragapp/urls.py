@@ -24,6 +24,8 @@ chat_patterns = (
     "ragapp",
 )
 
+handler404 = "ragapp.views.not_found"
+
 urlpatterns = [
     path("", include(chat_patterns)),
     path("accounts/", include("django.contrib.auth.urls")),

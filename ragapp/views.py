@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
+from django.views.defaults import page_not_found
 
 from feedback import services as feedback_services
 from feedback.models import FeedbackEvent
@@ -13,6 +14,13 @@ from ingestion.selectors import collections_readable_by
 from ragapp import selectors, services
 from ragapp.forms import EventForm, QuestionForm, VoteForm
 from ragapp.models import Conversation, Message
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """JSON for API clients, as every API error is; the usual page for people."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "No such API endpoint."}, status=404)
+    return page_not_found(request, exception)
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

@@ -31,6 +31,15 @@ def test_anonymous_callers_get_a_json_error():
 
 
 @pytest.mark.django_db
+def test_an_unknown_api_path_is_a_json_404_and_a_page_elsewhere(client):
+    api = client_for("alice").get("/api/v1/no-such-thing/")
+    page = client.get("/no-such-page/")
+
+    assert api.status_code == 404 and api.json() == {"detail": "No such API endpoint."}
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.django_db
 def test_alice_asks_with_a_token_and_gets_a_cited_answer(tidewater):
     alice = client_for("alice")
 
