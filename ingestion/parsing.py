@@ -8,7 +8,9 @@ want it to fail that one document, not the worker.
 
 from __future__ import annotations
 
+import errno
 import multiprocessing
+import os
 import resource
 import time
 import zipfile
@@ -230,13 +232,13 @@ def _child_main(connection: Any) -> None:
         result: tuple[str, Any] = ("ok", partition_and_chunk(Path(path), fmt, limits, chunking))
     except RejectedFile as exc:
         result = ("error", str(exc))
-    except MemoryError:
-        result = (
-            "error",
-            f"The file needs more than {limits.memory_bytes / 2**20:.0f} MB to parse.",
-        )
-    except Exception as exc:  # a parser bug or a broken file: report it, never crash the worker
-        result = ("error", f"The file could not be parsed: {type(exc).__name__}: {exc}"[:1000])
+    except Exception as exc:
+        # Native libraries (libmagic, lxml...) report a failed allocation in their own words.
+        if isinstance(exc, MemoryError) or os.strerror(errno.ENOMEM) in str(exc):
+            reason = f"The file needs more than {limits.memory_bytes / 2**20:.0f} MB to parse."
+        else:  # a parser bug or a broken file: report it, never crash the worker
+            reason = f"The file could not be parsed: {type(exc).__name__}: {exc}"[:1000]
+        result = ("error", reason)
     connection.send(result)
     connection.close()
 
