@@ -9,18 +9,14 @@ from typing import Any
 OVERRIDABLE = {"generator", "mode", "k", "template", "weight"}
 # Answer template versions: a template per message kind. A message records its version, so a
 # version, once used, is never edited; a changed layout is a new version.
+_V1 = {
+    "answer": "ragapp/answers/answer_v1.html",
+    "no_answer": "ragapp/answers/no_answer_v1.html",
+    "refusal": "ragapp/answers/refusal_v1.html",
+}
 ANSWER_TEMPLATES = {
-    "v1": {
-        "answer": "ragapp/answers/answer_v1.html",
-        "no_answer": "ragapp/answers/no_answer_v1.html",
-        "refusal": "ragapp/answers/refusal_v1.html",
-    },
-    # The sentences as a list instead of a paragraph.
-    "v2": {
-        "answer": "ragapp/answers/answer_v2.html",
-        "no_answer": "ragapp/answers/no_answer_v1.html",
-        "refusal": "ragapp/answers/refusal_v1.html",
-    },
+    "v1": _V1,
+    "v2": _V1 | {"answer": "ragapp/answers/answer_v2.html"},  # sentences as a list
 }
 DEFAULT_TEMPLATE = "v1"
 
