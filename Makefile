@@ -25,6 +25,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 # Tests run against a throwaway embedded PostgreSQL and a real Celery worker on Redis.
 test: lint

@@ -9,8 +9,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from evaluation import services
+from chat.models import Message
+from evaluation import golden_sets, runs
 from evaluation.models import EvalResult, EvalRun, GoldenItem, GoldenSet, RelevantDocument
+from feedback.admin import AnswerReviewAdmin as FeedbackAnswerReviewAdmin
 
 
 class ImportForm(forms.Form):
@@ -50,7 +52,7 @@ class GoldenSetAdmin(admin.ModelAdmin):
     @admin.action(description="Start an evaluation run")
     def start_run(self, request: HttpRequest, queryset: QuerySet[GoldenSet]) -> None:
         for golden_set in queryset:
-            services.start_eval_run(golden_set=golden_set, started_by=request.user)
+            runs.start_eval_run(golden_set=golden_set, started_by=request.user)
         self.message_user(request, f"{queryset.count()} run(s) queued.", messages.SUCCESS)
 
     @admin.action(description="Export as JSONL")
@@ -58,7 +60,7 @@ class GoldenSetAdmin(admin.ModelAdmin):
         response = HttpResponse(content_type="application/jsonl")
         response["Content-Disposition"] = 'attachment; filename="golden-sets.jsonl"'
         for golden_set in queryset:
-            response.writelines(services.export_jsonl(golden_set))
+            response.writelines(golden_sets.export_jsonl(golden_set))
         return response
 
     def get_urls(self):
@@ -76,10 +78,10 @@ class GoldenSetAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             lines = (line.decode("utf-8", "replace") for line in form.cleaned_data["file"])
             try:
-                summary = services.import_jsonl(
+                summary = golden_sets.import_jsonl(
                     golden_set=golden_set, lines=lines, added_by=request.user
                 )
-            except services.GoldenSetError as exc:
+            except golden_sets.GoldenSetError as exc:
                 form.add_error("file", str(exc))
             else:
                 text = f"{summary.created} item(s) added, {summary.updated} updated."
@@ -132,7 +134,7 @@ class GoldenItemAdmin(admin.ModelAdmin):
     def source(self, item: GoldenItem) -> str:
         if item.source_message_id is None:
             return "-"
-        url = reverse("admin:ragapp_message_change", args=[item.source_message_id])
+        url = reverse("admin:chat_message_change", args=[item.source_message_id])
         return format_html('<a href="{}">answer {}</a>', url, item.source_message_id)
 
 
@@ -178,3 +180,43 @@ class EvalRunAdmin(admin.ModelAdmin):
     def faithfulness(self, run: EvalRun) -> str:
         value = run.metrics.get("faithfulness")
         return "-" if value is None else f"{value:.3f}"
+
+
+class AnswerReviewAdmin(FeedbackAnswerReviewAdmin):
+    """The answer review admin, plus turning answers into golden-set questions."""
+
+    actions = [*FeedbackAnswerReviewAdmin.actions, "add_to_golden_set"]
+
+    @admin.action(description="Add selected questions to a golden set")
+    def add_to_golden_set(
+        self, request: HttpRequest, queryset: QuerySet[Message]
+    ) -> TemplateResponse | None:
+        golden_sets = GoldenSet.objects.all()
+        chosen = golden_sets.filter(pk=request.POST.get("golden_set") or None).first()
+        if chosen is None:
+            # First step: ask which set (Django's intermediate action page pattern).
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Add to a golden set",
+                "answers": queryset,
+                "golden_sets": golden_sets,
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(
+                request, "admin/evaluation/message/add_to_golden_set.html", context
+            )
+        items = [
+            golden_sets.add_to_golden_set(message=message, golden_set=chosen, added_by=request.user)
+            for message in queryset
+        ]
+        self.message_user(
+            request,
+            f"{len(items)} question(s) are in {chosen}. Mark their relevant documents there.",
+            messages.SUCCESS,
+        )
+        return None
+
+
+admin.site.unregister(Message)
+admin.site.register(Message, AnswerReviewAdmin)

@@ -42,7 +42,7 @@ class GoldenItem(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     source_message = models.ForeignKey(
-        "ragapp.Message",
+        "chat.Message",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -158,7 +158,7 @@ class EvalResult(models.Model):
 class AnswerScore(models.Model):
     """Online evaluation: a sampled live answer scored after the fact, with the same scorers."""
 
-    message = models.OneToOneField("ragapp.Message", on_delete=models.CASCADE, related_name="score")
+    message = models.OneToOneField("chat.Message", on_delete=models.CASCADE, related_name="score")
     scorer = models.CharField(max_length=50)
     faithfulness = models.FloatField(null=True, blank=True)
     answer_relevance = models.FloatField(null=True, blank=True)

@@ -26,10 +26,10 @@ Its limits, which is why the LLM judge exists:
 Augmented Generation"): faithfulness is the share of the answer's atomic claims (one LLM call
 extracts them) that a second call finds supported by the cited chunks; answer relevance is the
 mean cosine similarity between the question and N questions an LLM writes for the answer
-(0 when it calls the answer noncommittal). As in ragapp/prompting.py, chunk text, the question
+(0 when it calls the answer noncommittal). As in chat/prompting.py, chunk text, the question
 and the answer sit inside tags, escaped, and the system prompt says they are not instructions.
 A reply that is not the JSON asked for raises ScoringError; LLMUnavailable and LLMRejected from
-ragapp.llm pass through unchanged, so a task can retry the first. Either way the caller may fall
+providers.llm pass through unchanged, so a task can retry the first. Either way the caller may fall
 back to the offline scorer.
 
 An empty answer has no faithfulness and no relevance (None): whether it should have answered is
@@ -49,8 +49,9 @@ from typing import Protocol
 import numpy as np
 from django.conf import settings
 
-from ragapp.extractive import content_terms, split_sentences
-from ragapp.llm import Completion, Embedder, complete_json, get_embedder, token_cost
+from ingestion.text import content_terms, split_sentences
+from providers.embeddings import Embedder, get_embedder
+from providers.llm import Completion, complete_json, token_cost
 
 # (text, ids of the chunks it cites): the shape of an answer sentence for scoring.
 CitedSentence = tuple[str, Sequence[int]]

@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from evaluation.comparison import LOWER_IS_BETTER, baseline_metrics
 from evaluation.experiments import VariantCounts, VariantRow, compare_variants, pick_control
 from evaluation.models import (
     Alert,
@@ -21,7 +22,6 @@ from evaluation.models import (
     EvalRun,
     GoldenSet,
 )
-from evaluation.services import LOWER_IS_BETTER, baseline_metrics
 
 # Eval metrics drawn on the quality chart: retrieval precision and nDCG, and faithfulness.
 CHARTED_METRIC_PREFIXES = ("P@", "nDCG@", "doc_P@", "doc_nDCG@", "faithfulness")
@@ -37,6 +37,15 @@ def reference_run(run: EvalRun) -> EvalRun | None:
             status=EvalRun.Status.DONE,
             created_at__lt=run.created_at,
         )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def latest_finished_run(golden_set: GoldenSet) -> EvalRun | None:
+    # Partial runs (after a knowledge base change) cover only some items: not a baseline.
+    return (
+        golden_set.runs.filter(status=EvalRun.Status.DONE, item_ids=[])
         .order_by("-created_at")
         .first()
     )

@@ -1,5 +1,14 @@
-from django.contrib import admin
+from __future__ import annotations
 
+import csv
+
+from django.contrib import admin
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils.html import format_html_join
+
+from chat.admin import MessageAdmin
+from chat.models import Message
 from feedback.models import FeedbackEvent
 
 
@@ -22,3 +31,134 @@ class FeedbackEventAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description="Comment")
     def has_comment(self, event: FeedbackEvent) -> bool:
         return bool(event.comment)
+
+
+def _votes(**lookup) -> Exists:
+    return Exists(
+        FeedbackEvent.objects.filter(message=OuterRef("pk"), kind=FeedbackEvent.Kind.VOTE, **lookup)
+    )
+
+
+class RatingFilter(admin.SimpleListFilter):
+    title = "rating"
+    parameter_name = "rating"
+
+    def lookups(self, request, model_admin):
+        return [("up", "Thumbs up"), ("down", "Thumbs down"), ("none", "Not rated")]
+
+    def queryset(self, request, queryset: QuerySet[Message]):
+        if self.value() == "up":
+            return queryset.filter(_votes(rating=FeedbackEvent.Rating.UP))
+        if self.value() == "down":
+            return queryset.filter(_votes(rating=FeedbackEvent.Rating.DOWN))
+        if self.value() == "none":
+            return queryset.exclude(_votes())
+        return queryset
+
+
+class ReasonFilter(admin.SimpleListFilter):
+    title = "thumbs-down reason"
+    parameter_name = "reason"
+
+    def lookups(self, request, model_admin):
+        return FeedbackEvent.Reason.choices
+
+    def queryset(self, request, queryset: QuerySet[Message]):
+        return queryset.filter(_votes(reason=self.value())) if self.value() else queryset
+
+
+class CommentFilter(admin.SimpleListFilter):
+    title = "comment"
+    parameter_name = "has_comment"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Has a comment"), ("no", "No comment")]
+
+    def queryset(self, request, queryset: QuerySet[Message]):
+        commented = _votes(comment__gt="")
+        if self.value() == "yes":
+            return queryset.filter(commented)
+        if self.value() == "no":
+            return queryset.exclude(commented)
+        return queryset
+
+
+class AnswerReviewAdmin(MessageAdmin):
+    """The answer admin with the feedback each answer got, for SMEs reviewing answers."""
+
+    list_display = [*MessageAdmin.list_display[:3], "rating", *MessageAdmin.list_display[3:]]
+    list_filter = [RatingFilter, ReasonFilter, CommentFilter, *MessageAdmin.list_filter]
+    actions = ["export_csv"]
+    fields = [*MessageAdmin.fields[:3], "feedback_given", *MessageAdmin.fields[3:]]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Message]:
+        return super().get_queryset(request).prefetch_related("feedback")
+
+    @admin.display(description="Rating")
+    def rating(self, message: Message) -> str:
+        votes = [e for e in message.feedback.all() if e.kind == FeedbackEvent.Kind.VOTE]
+        return " ".join(("👍" if v.rating == 1 else f"👎 {v.reason}").strip() for v in votes)
+
+    @admin.display(description="Feedback")
+    def feedback_given(self, message: Message) -> str:
+        return (
+            format_html_join(
+                "",
+                "<div>{} by {}{} {}</div>",
+                (
+                    (
+                        e.get_kind_display(),
+                        e.user,
+                        f" ({e.reason or e.detail})" if e.reason or e.detail else "",
+                        e.comment,
+                    )
+                    for e in message.feedback.all()
+                ),
+            )
+            or "–"
+        )
+
+    @admin.action(description="Export selected answers as CSV")
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[Message]) -> HttpResponse:
+        response = HttpResponse(content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="answers.csv"'
+        writer = csv.writer(response)
+        writer.writerow(
+            [
+                "id",
+                "created_at",
+                "user",
+                "question",
+                "kind",
+                "answer",
+                "rating",
+                "reason",
+                "comment",
+                "generator",
+                "variant",
+                "total_ms",
+            ]
+        )
+        for message in queryset.select_related("user").prefetch_related("feedback"):
+            vote = next(
+                (e for e in message.feedback.all() if e.kind == FeedbackEvent.Kind.VOTE), None
+            )
+            writer.writerow(map(_spreadsheet_safe, [
+                message.pk, message.created_at.isoformat(), message.user, message.question,
+                message.kind, " ".join(s["text"] for s in message.sentences),
+                vote.rating if vote else "", vote.reason if vote else "", vote.comment if vote else "",
+                message.generator, message.variant, round(message.total_ms),
+            ]))  # fmt: skip
+        return response
+
+
+def _spreadsheet_safe(value: object) -> object:
+    """Questions and comments are typed by users: never let a spreadsheet run them."""
+    if isinstance(value, str) and value[:1] in {"=", "+", "-", "@", "\t", "\r"}:
+        return "'" + value
+    return value
+
+
+admin.site.unregister(Message)
+admin.site.register(Message, AnswerReviewAdmin)

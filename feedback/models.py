@@ -23,7 +23,7 @@ class FeedbackEvent(models.Model):
         IRRELEVANT = "irrelevant", "Irrelevant"
         OTHER = "other", "Other"
 
-    message = models.ForeignKey("ragapp.Message", on_delete=models.CASCADE, related_name="feedback")
+    message = models.ForeignKey("chat.Message", on_delete=models.CASCADE, related_name="feedback")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     kind = models.CharField(max_length=20, choices=Kind)
     rating = models.SmallIntegerField(choices=Rating, null=True, blank=True)

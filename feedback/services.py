@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
 
+from chat.models import Message
 from feedback.models import FeedbackEvent
-from ragapp.models import Message
 
 
 def record_vote(

@@ -11,7 +11,6 @@ import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -20,11 +19,11 @@ from typing import IO
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files import File
-from django.db import connection, transaction
-from django.db.backends.utils import CursorWrapper
-from django.db.models import F, QuerySet
+from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
+from ingestion.keyword_index import set_searchable
 from ingestion.models import Chunk, Collection, Document, DocumentVersion, SentenceEmbedding
 from ingestion.parsing import (
     ChunkingOptions,
@@ -35,9 +34,8 @@ from ingestion.parsing import (
     detect_format,
     parse_file,
 )
-from ragapp.extractive import split_sentences
-from ragapp.llm import get_embedder, share_cpu
-from ragapp.ranking import BM25_B, BM25_K1
+from ingestion.text import split_sentences
+from providers.embeddings import get_embedder, share_cpu
 
 logger = logging.getLogger(__name__)
 Status = Document.Status
@@ -162,110 +160,6 @@ def restore_document(*, document: Document) -> Document:
     return document
 
 
-def set_searchable(*, chunks: QuerySet[Chunk], searchable: bool) -> int:
-    """Put `chunks` into retrieval or take them out, and keep the keyword index exact (postings,
-    document frequencies, lengths). Returns how many chunks changed; the others are left alone,
-    so a re-run changes nothing. Call it in the transaction that publishes, retires or restores.
-
-    Locks, always in this order so that concurrent publishes wait instead of deadlocking: the
-    chunks, their collections' KeywordStatistic rows (by collection id), then TermStatistic
-    rows by (collection, lexeme). The KeywordStatistic row makes index changes in one
-    collection take turns, for the rest of the caller's transaction.
-    """
-    subquery, params = chunks.order_by().values("id").query.sql_with_params()
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE ingestion_chunk SET is_searchable = %s WHERE id IN ({subquery}) "
-            "AND is_searchable <> %s RETURNING id",
-            [searchable, *params, searchable],
-        )
-        ids = [chunk_id for (chunk_id,) in cursor.fetchall()]
-        _update_keyword_index(cursor, ids, add=searchable)
-    return len(ids)
-
-
-def _update_keyword_index(cursor: CursorWrapper, chunk_ids: list[int], *, add: bool) -> None:
-    """Add the chunks' lexemes to the keyword index and statistics, or take them out."""
-    if chunk_ids:
-        arguments = {"ids": chunk_ids, "k1": BM25_K1, "b": BM25_B}
-        for statement in _ADD_TO_KEYWORD_INDEX if add else _REMOVE_FROM_KEYWORD_INDEX:
-            cursor.execute(statement, arguments)
-
-
-# A chunk's lexemes are its search_vector's, with frequency = number of positions (PostgreSQL
-# keeps up to 256 per lexeme; chunks are far shorter). Its length is the sum of frequencies.
-_CHUNK_LENGTH = (
-    "CROSS JOIN LATERAL (SELECT coalesce(sum(cardinality(t.positions)), 0) AS lexemes "
-    "FROM unnest(c.search_vector) AS t) AS length"
-)
-_ADD_TO_KEYWORD_INDEX = [
-    f"""
-    INSERT INTO ingestion_keywordstatistic AS s (collection_id, chunk_count, lexeme_count)
-    SELECT c.collection_id, count(*), sum(length.lexemes)
-    FROM ingestion_chunk AS c {_CHUNK_LENGTH}
-    WHERE c.id = ANY(%(ids)s::bigint[])
-    GROUP BY c.collection_id ORDER BY c.collection_id
-    ON CONFLICT (collection_id) DO UPDATE SET
-        chunk_count = s.chunk_count + excluded.chunk_count,
-        lexeme_count = s.lexeme_count + excluded.lexeme_count
-    """,
-    # impact: BM25's term-frequency factor with the collection's mean length, now.
-    f"""
-    INSERT INTO ingestion_posting
-        (chunk_id, collection_id, lexeme, frequency, chunk_length, impact)
-    SELECT c.id, c.collection_id, t.lexeme, cardinality(t.positions), length.lexemes,
-        cardinality(t.positions) / (cardinality(t.positions) + %(k1)s * (1 - %(b)s + %(b)s
-            * length.lexemes * s.chunk_count / greatest(s.lexeme_count, 1)::float8))
-    FROM ingestion_chunk AS c
-    JOIN ingestion_keywordstatistic AS s ON s.collection_id = c.collection_id
-    {_CHUNK_LENGTH}
-    CROSS JOIN LATERAL unnest(c.search_vector) AS t
-    WHERE c.id = ANY(%(ids)s::bigint[])
-    ORDER BY c.id, t.lexeme
-    """,
-    """
-    INSERT INTO ingestion_termstatistic AS s (collection_id, lexeme, chunk_count)
-    SELECT collection_id, lexeme, count(*) FROM ingestion_posting
-    WHERE chunk_id = ANY(%(ids)s::bigint[])
-    GROUP BY collection_id, lexeme ORDER BY collection_id, lexeme
-    ON CONFLICT (collection_id, lexeme) DO UPDATE SET
-        chunk_count = s.chunk_count + excluded.chunk_count
-    """,
-]
-# The reverse, from what the postings recorded when the chunks were added.
-_REMOVE_FROM_KEYWORD_INDEX = [
-    """
-    INSERT INTO ingestion_keywordstatistic AS s (collection_id, chunk_count, lexeme_count)
-    SELECT c.collection_id, -count(*), -coalesce(sum(length.lexemes), 0)
-    FROM ingestion_chunk AS c
-    LEFT JOIN LATERAL (
-        SELECT sum(p.frequency) AS lexemes FROM ingestion_posting AS p WHERE p.chunk_id = c.id
-    ) AS length ON true
-    WHERE c.id = ANY(%(ids)s::bigint[])
-    GROUP BY c.collection_id ORDER BY c.collection_id
-    ON CONFLICT (collection_id) DO UPDATE SET
-        chunk_count = s.chunk_count + excluded.chunk_count,
-        lexeme_count = s.lexeme_count + excluded.lexeme_count
-    """,
-    """
-    INSERT INTO ingestion_termstatistic AS s (collection_id, lexeme, chunk_count)
-    SELECT collection_id, lexeme, -count(*) FROM ingestion_posting
-    WHERE chunk_id = ANY(%(ids)s::bigint[])
-    GROUP BY collection_id, lexeme ORDER BY collection_id, lexeme
-    ON CONFLICT (collection_id, lexeme) DO UPDATE SET
-        chunk_count = s.chunk_count + excluded.chunk_count
-    """,
-    """
-    DELETE FROM ingestion_termstatistic
-    WHERE chunk_count <= 0 AND (collection_id, lexeme) IN (
-        SELECT collection_id, lexeme FROM ingestion_posting
-        WHERE chunk_id = ANY(%(ids)s::bigint[])
-    )
-    """,
-    "DELETE FROM ingestion_posting WHERE chunk_id = ANY(%(ids)s::bigint[])",
-]
-
-
 def embed_sentences(*, texts: list[str]) -> list[list[float]]:
     """Embeddings of `texts`, in order: stored ones are read, the others embedded and stored.
 
@@ -292,85 +186,6 @@ def embed_sentences(*, texts: list[str]) -> list[list[float]]:
             ignore_conflicts=True,
         )
     return [stored[digest] for digest in digests]
-
-
-@dataclass(frozen=True)
-class PreparedChunk:
-    text: str
-    embedding: Sequence[float]
-    token_count: int
-
-
-@dataclass(frozen=True)
-class PreparedDocument:
-    source_name: str
-    title: str
-    chunks: list[PreparedChunk]
-    external_id: str = ""
-
-
-def load_prepared_documents(
-    *, collection: Collection, documents: Sequence[PreparedDocument], embedding_model: str
-) -> list[Document]:
-    """Store documents that are already chunked and embedded as READY and searchable, in one
-    transaction, with COPY. For benchmarks and prepared corpora: no upload, parsing or task."""
-    now = timezone.now()
-    with transaction.atomic():
-        Collection.objects.filter(pk=collection.pk, embedding_model="").update(
-            embedding_model=embedding_model
-        )
-        created = Document.objects.bulk_create(
-            Document(
-                collection=collection,
-                title=prepared.title[:300],
-                source_name=prepared.source_name,
-                external_id=prepared.external_id,
-                status=Status.READY,
-                progress=100,
-                ingested_at=now,
-            )
-            for prepared in documents
-        )
-        versions = DocumentVersion.objects.bulk_create(
-            DocumentVersion(
-                document=document,
-                number=1,
-                file="",
-                sha256=hashlib.sha256(
-                    "\n\n".join(chunk.text for chunk in prepared.chunks).encode()
-                ).hexdigest(),
-                size_bytes=sum(len(chunk.text.encode()) for chunk in prepared.chunks),
-                content_type="txt",
-                embedding_model=embedding_model,
-                embedding_dimensions=settings.EMBEDDING_DIMENSIONS,
-                chunk_count=len(prepared.chunks),
-                token_count=sum(chunk.token_count for chunk in prepared.chunks),
-                ready_at=now,
-            )
-            for document, prepared in zip(created, documents, strict=True)
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE ingestion_document AS d SET current_version_id = v.id "
-                "FROM ingestion_documentversion AS v "
-                "WHERE v.document_id = d.id AND v.id = ANY(%s::bigint[])",
-                [[version.pk for version in versions]],
-            )
-            with cursor.copy(
-                "COPY ingestion_chunk (version_id, document_id, collection_id, ordinal, "
-                "is_searchable, text, token_count, metadata, embedding) FROM STDIN"
-            ) as copy:
-                for version, prepared in zip(versions, documents, strict=True):
-                    for ordinal, chunk in enumerate(prepared.chunks):
-                        vector = "[" + ",".join(f"{x:.6f}" for x in chunk.embedding) + "]"
-                        copy.write_row(
-                            (version.pk, version.document_id, collection.pk, ordinal, True)
-                            + (chunk.text, chunk.token_count, "{}", vector)
-                        )
-            # Written searchable (flipping them after would rewrite every row), then indexed.
-            loaded = Chunk.objects.filter(version__in=[version.pk for version in versions])
-            _update_keyword_index(cursor, list(loaded.values_list("id", flat=True)), add=True)
-    return created
 
 
 def _queue(document: Document, *, keep_attempts: bool = False) -> None:

@@ -9,7 +9,7 @@ from django.conf import settings
 
 from ingestion import services
 from ingestion.models import Document
-from ragapp.llm import LLMUnavailable
+from providers.llm import LLMUnavailable
 
 logger = logging.getLogger(__name__)
 

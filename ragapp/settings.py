@@ -45,10 +45,12 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "ragapp",
+    # Product apps, bottom layer first (import-linter keeps the arrows pointing down).
     "ingestion",
-    "evaluation",
+    "chat",
     "feedback",
+    "evaluation",
+    "devtools",
 ]
 
 MIDDLEWARE = [
@@ -111,7 +113,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # Members of this group read every collection (ops watch the whole system).
 OPS_GROUP = env.str("OPS_GROUP", default="Ops")
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "ragapp:chat"
+LOGIN_REDIRECT_URL = "chat:chat"
 LOGOUT_REDIRECT_URL = "login"
 
 # I18n
@@ -237,7 +239,7 @@ LLM_COMPLETION_PRICE = env.float("LLM_COMPLETION_PRICE", default=None)
 ANSWER_VARIANTS = env.json("ANSWER_VARIANTS", default={})
 ANSWER_VARIANTS_SALT = env.str("ANSWER_VARIANTS_SALT", default="")
 
-from ragapp.variants import validate_variants  # noqa: E402
+from chat.variants import validate_variants  # noqa: E402
 
 validate_variants(ANSWER_VARIANTS)
 

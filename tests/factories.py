@@ -4,10 +4,10 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from chat.models import Conversation, Message
 from evaluation.models import AnswerScore, EvalResult, EvalRun, GoldenItem, GoldenSet
 from feedback.models import FeedbackEvent
 from ingestion.models import Collection, Document, DocumentVersion
-from ragapp.models import Conversation, Message
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ragapp.worker_process import ROOT, WorkerProcess
+from devtools.worker_process import ROOT, WorkerProcess
 
 
 class Worker(WorkerProcess):

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('ingestion', '0003_chunk_is_searchable'),
-        ('ragapp', '0002_message_fallback_reason'),
+        ('chat', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -80,7 +80,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('added_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
                 ('relevant_chunks', models.ManyToManyField(blank=True, related_name='+', to='ingestion.chunk')),
-                ('source_message', models.ForeignKey(blank=True, help_text='The answer this question came from, when added from feedback.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='golden_items', to='ragapp.message')),
+                ('source_message', models.ForeignKey(blank=True, help_text='The answer this question came from, when added from feedback.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='golden_items', to='chat.message')),
                 ('golden_set', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='evaluation.goldenset')),
             ],
             options={
@@ -133,7 +133,7 @@ class Migration(migrations.Migration):
                 ('prompt_tokens', models.PositiveIntegerField(blank=True, null=True)),
                 ('completion_tokens', models.PositiveIntegerField(blank=True, null=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('message', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='score', to='ragapp.message')),
+                ('message', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='score', to='chat.message')),
             ],
             options={
                 'indexes': [models.Index(fields=['created_at'], name='evaluation__created_9a4e35_idx')],

@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connections
 
+from chat.models import Message
 from feedback.models import FeedbackEvent
-from ragapp.models import Message
 from tests.conftest import MANIFEST
 
 CHROMIUM = shutil.which("chromium")

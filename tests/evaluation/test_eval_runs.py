@@ -7,14 +7,15 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from evaluation import services
+from chat.models import Message
+from chat.services import answer_question, start_conversation
+from evaluation import golden_sets, online, runs
 from evaluation.metrics import query_metrics
 from evaluation.models import EvalResult, EvalRun, GoldenItem, GoldenSet
+from evaluation.scoring import get_scorer
 from evaluation.tasks import evaluate_changed_documents_task
 from ingestion import services as ingestion
 from ingestion.models import Document
-from ragapp.models import Message
-from ragapp.services import answer_question, start_conversation
 from tests.conftest import MANIFEST, ROOT
 from tests.factories import UserFactory
 
@@ -26,7 +27,7 @@ def golden_set(tidewater) -> GoldenSet:
     golden_set = GoldenSet.objects.create(name="Sample questions")
     golden_set.collections.add(tidewater)
     with GOLDEN.open() as lines:
-        services.import_jsonl(golden_set=golden_set, lines=lines)
+        golden_sets.import_jsonl(golden_set=golden_set, lines=lines)
     return golden_set
 
 
@@ -41,7 +42,7 @@ def test_jsonl_import_resolves_documents_and_is_idempotent(golden_set):
         )
 
     with GOLDEN.open() as lines:
-        summary = services.import_jsonl(golden_set=golden_set, lines=lines)
+        summary = golden_sets.import_jsonl(golden_set=golden_set, lines=lines)
 
     assert (summary.created, summary.updated, summary.unknown_documents) == (0, 0, [])
     assert golden_set.items.count() == len(MANIFEST)
@@ -49,23 +50,25 @@ def test_jsonl_import_resolves_documents_and_is_idempotent(golden_set):
 
 @pytest.mark.django_db
 def test_jsonl_round_trips_and_bad_lines_are_refused(golden_set):
-    exported = list(services.export_jsonl(golden_set))
+    exported = list(golden_sets.export_jsonl(golden_set))
     copy = GoldenSet.objects.create(name="Copy")
     copy.collections.set(golden_set.collections.all())
 
-    summary = services.import_jsonl(golden_set=copy, lines=exported)
+    summary = golden_sets.import_jsonl(golden_set=copy, lines=exported)
 
     assert summary.created == len(MANIFEST) and not summary.unknown_documents
-    assert sorted(services.export_jsonl(copy)) == sorted(exported)
-    with pytest.raises(services.GoldenSetError, match="Line 2 is not JSON"):
-        services.import_jsonl(golden_set=copy, lines=[exported[0], "{oops"])
+    assert sorted(golden_sets.export_jsonl(copy)) == sorted(exported)
+    with pytest.raises(golden_sets.GoldenSetError, match="Line 2 is not JSON"):
+        golden_sets.import_jsonl(golden_set=copy, lines=[exported[0], "{oops"])
     unknown = json.dumps({"id": "x", "question": "Q?", "documents": [{"source_name": "nope.pdf"}]})
-    assert services.import_jsonl(golden_set=copy, lines=[unknown]).unknown_documents == ["nope.pdf"]
+    assert golden_sets.import_jsonl(golden_set=copy, lines=[unknown]).unknown_documents == [
+        "nope.pdf"
+    ]
 
 
 @pytest.mark.django_db
 def test_beir_export_then_import_keeps_questions_and_judgements(golden_set, tmp_path: Path):
-    services.export_beir(golden_set=golden_set, directory=tmp_path)
+    golden_sets.export_beir(golden_set=golden_set, directory=tmp_path)
     assert (tmp_path / "corpus.jsonl").read_text().count("\n") == len(MANIFEST)
     # Corpus ids become external ids: give the documents the ids the export used.
     for row in map(json.loads, (tmp_path / "corpus.jsonl").read_text().splitlines()):
@@ -75,7 +78,7 @@ def test_beir_export_then_import_keeps_questions_and_judgements(golden_set, tmp_
     copy = GoldenSet.objects.create(name="From BEIR")
     copy.collections.set(golden_set.collections.all())
 
-    summary = services.import_beir(golden_set=copy, directory=tmp_path)
+    summary = golden_sets.import_beir(golden_set=copy, directory=tmp_path)
 
     assert summary.created == len(MANIFEST) and not summary.unknown_documents
     original = {
@@ -88,9 +91,9 @@ def test_beir_export_then_import_keeps_questions_and_judgements(golden_set, tmp_
 @pytest.mark.django_db
 def test_a_run_scores_retrieval_and_answers_without_touching_live_traffic(golden_set):
     messages_before = Message.objects.count()
-    run = services.start_eval_run(golden_set=golden_set, enqueue=False)
+    run = runs.start_eval_run(golden_set=golden_set, enqueue=False)
 
-    run = services.execute_eval_run(run_id=run.pk)
+    run = runs.execute_eval_run(run_id=run.pk)
 
     assert run.status == EvalRun.Status.DONE, run.error
     assert Message.objects.count() == messages_before
@@ -112,20 +115,20 @@ def test_a_run_scores_retrieval_and_answers_without_touching_live_traffic(golden
 
 @pytest.mark.django_db
 def test_rerunning_a_run_writes_each_item_once(golden_set):
-    run = services.start_eval_run(golden_set=golden_set, enqueue=False)
+    run = runs.start_eval_run(golden_set=golden_set, enqueue=False)
     first_item = golden_set.items.first()
     # A worker died after the first item: the run is RUNNING with one result.
     EvalRun.objects.filter(pk=run.pk).update(status=EvalRun.Status.RUNNING)
-    services._evaluate_item(
+    runs._evaluate_item(
         run,
         first_item,
-        user=services.evaluator_user(),
+        user=runs.evaluator_user(),
         collection_ids=list(golden_set.collections.values_list("id", flat=True)),
-        scorer=services.get_scorer("offline"),
+        scorer=get_scorer("offline"),
     )
 
-    services.execute_eval_run(run_id=run.pk)
-    services.execute_eval_run(run_id=run.pk)  # a duplicate delivery
+    runs.execute_eval_run(run_id=run.pk)
+    runs.execute_eval_run(run_id=run.pk)  # a duplicate delivery
 
     assert EvalResult.objects.filter(run=run).count() == len(MANIFEST)
 
@@ -176,8 +179,8 @@ def test_add_to_golden_set_keeps_the_answer_it_came_from(golden_set, tidewater):
     conversation = start_conversation(owner=alice, title="q")
     message = answer_question(conversation=conversation, user=alice, question="Who is on call?")
 
-    item = services.add_to_golden_set(message=message, golden_set=golden_set, added_by=alice)
-    again = services.add_to_golden_set(message=message, golden_set=golden_set, added_by=alice)
+    item = golden_sets.add_to_golden_set(message=message, golden_set=golden_set, added_by=alice)
+    again = golden_sets.add_to_golden_set(message=message, golden_set=golden_set, added_by=alice)
 
     assert item == again and item.source_message == message
     assert item.question == "Who is on call?" and not item.judgements.exists()
@@ -191,14 +194,14 @@ def test_live_answers_are_scored_by_sample(tidewater, settings):
     question = json.loads(GOLDEN.read_text().splitlines()[0])["question"]
     message = answer_question(conversation=conversation, user=alice, question=question)
 
-    assert services.score_live_answers() == 1
-    assert services.score_live_answers() == 0  # scored once
+    assert online.score_live_answers() == 1
+    assert online.score_live_answers() == 0  # scored once
     message.score.refresh_from_db()
     assert message.score.faithfulness == pytest.approx(1.0)  # verbatim quotes
 
     settings.EVAL_ONLINE_SAMPLE_RATE = 0.0
     answer_question(conversation=conversation, user=alice, question=question)
-    assert services.score_live_answers() == 0
+    assert online.score_live_answers() == 0
 
 
 @pytest.mark.django_db

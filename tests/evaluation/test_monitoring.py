@@ -15,14 +15,14 @@ import numpy as np
 import pytest
 from django.utils import timezone
 
-from evaluation import monitoring, selectors
+from chat.models import Message
+from evaluation import alerts, drift_reports, rollups, selectors
 from evaluation.experiments import VariantCounts, compare_variants, pick_control
 from evaluation.models import Alert, AnswerScore, DailyRollup, DocumentDailyStat, DriftReport
 from evaluation.stats import percentile
 from feedback.models import FeedbackEvent
 from ingestion.models import Chunk, DocumentVersion
-from ragapp import llm
-from ragapp.models import Message
+from providers import embeddings
 from tests.factories import (
     AnswerScoreFactory,
     CollectionFactory,
@@ -180,7 +180,7 @@ def _assert_same(actual: dict[tuple, dict], expected: dict[tuple, dict]) -> None
 
 
 def test_rollups_equal_a_direct_recount(activity):
-    monitoring.update_rollups(days=[DAY, DAY + timedelta(days=1), DAY + timedelta(days=2)])
+    rollups.update_rollups(days=[DAY, DAY + timedelta(days=1), DAY + timedelta(days=2)])
 
     expected = _recount(activity)
     # Overall, two collections and two variants on each of the three days.
@@ -190,11 +190,11 @@ def test_rollups_equal_a_direct_recount(activity):
 
 def test_update_rollups_is_idempotent_and_replaces_a_day(activity):
     days = [DAY, DAY + timedelta(days=1), DAY + timedelta(days=2)]
-    monitoring.update_rollups(days=days)
+    rollups.update_rollups(days=days)
     first = _rollups()
     first_stats = list(DocumentDailyStat.objects.values())
 
-    monitoring.update_rollups(days=days)
+    rollups.update_rollups(days=days)
 
     assert _rollups() == first
     assert [{**row, "id": None} for row in DocumentDailyStat.objects.values()] == [
@@ -202,19 +202,19 @@ def test_update_rollups_is_idempotent_and_replaces_a_day(activity):
     ]
 
     FeedbackEventFactory(message=activity[0], kind="copy")
-    monitoring.update_rollups(days=[DAY])
+    rollups.update_rollups(days=[DAY])
 
     _assert_same(_rollups(), _recount(activity))
 
 
 def test_update_rollups_defaults_to_today_and_yesterday(alice):
-    today = monitoring.local_today()
+    today = rollups.local_today()
     for offset in [0, 1, 2]:
         MessageFactory(
             conversation__owner=alice, created_at=timezone.now() - timedelta(days=offset)
         )
 
-    monitoring.update_rollups()
+    rollups.update_rollups()
 
     overall = DailyRollup.objects.filter(collection__isnull=True, variant="")
     assert sorted(overall.values_list("day", flat=True)) == [today - timedelta(days=1), today]
@@ -259,7 +259,7 @@ def test_document_stats_count_retrievals_citations_votes_and_opens(alice):
     AnswerScoreFactory(message=answers[0], faithfulness=0.5)
     AnswerScoreFactory(message=answers[1], faithfulness=1.0)
 
-    monitoring.update_rollups(days=[DAY])
+    rollups.update_rollups(days=[DAY])
 
     stat = DocumentDailyStat.objects.get(document=document)
     assert (stat.retrieved, stat.cited, stat.votes_up, stat.votes_down) == (4, 3, 1, 1)
@@ -347,7 +347,7 @@ def baseline_traffic(alice, settings, monkeypatch):
     depend on the ids the database hands out."""
     settings.DRIFT_BASELINE_DAYS, settings.DRIFT_BASELINE_GAP_DAYS = 7, 1
     settings.DRIFT_SAMPLE_SIZE = 500
-    monkeypatch.setattr(llm, "get_embedder", BagOfWordsEmbedder)
+    monkeypatch.setattr(embeddings, "get_embedder", BagOfWordsEmbedder)
     for offset in range(1, 8):
         _traffic(
             alice,
@@ -363,7 +363,7 @@ def baseline_traffic(alice, settings, monkeypatch):
 def test_drift_stays_quiet_on_a_resample_of_the_baseline(alice, baseline_traffic):
     _traffic(alice, DAY, 400, words=HR_WORDS, similarity=0.6, down_share=0.2, seed=99)
 
-    report = monitoring.compute_drift(day=DAY)
+    report = drift_reports.compute_drift(day=DAY)
 
     assert (report.baseline_start, report.baseline_end) == (DAY - timedelta(7), DAY - timedelta(1))
     assert report.queries == 400
@@ -377,7 +377,7 @@ def test_drift_stays_quiet_on_a_resample_of_the_baseline(alice, baseline_traffic
 def test_drift_detects_questions_on_a_new_topic_with_worse_retrieval(alice, baseline_traffic):
     _traffic(alice, DAY, 400, words=IT_WORDS, similarity=0.2, down_share=0.9, seed=99)
 
-    report = monitoring.compute_drift(day=DAY)
+    report = drift_reports.compute_drift(day=DAY)
 
     assert report.query_psi > 0.25
     assert report.query_centroid_distance > 0.3
@@ -392,8 +392,8 @@ def test_drift_is_recomputed_in_place_and_counts_stale_documents(baseline_traffi
     DocumentFactory(ingested_at=at_noon(DAY) - timedelta(days=31), status="retired")
     DocumentFactory(ingested_at=at_noon(DAY) - timedelta(days=3))
 
-    first = monitoring.compute_drift(day=DAY)
-    second = monitoring.compute_drift(day=DAY)
+    first = drift_reports.compute_drift(day=DAY)
+    second = drift_reports.compute_drift(day=DAY)
 
     assert DriftReport.objects.count() == 1 and first.pk == second.pk
     assert second.stale_documents == 1
@@ -453,7 +453,7 @@ def troubled_day(alice, settings):
         AnswerScoreFactory(message=message, faithfulness=0.4)
     DocumentVersionFactory(error="Parse failed", created_at=at_noon(DAY))
     DocumentFactory(ingested_at=at_noon(DAY) - timedelta(days=60))
-    monitoring.update_rollups(days=[DAY])
+    rollups.update_rollups(days=[DAY])
     DriftReport.objects.create(
         day=DAY, baseline_start=DAY, baseline_end=DAY, query_psi=0.4, score_psi=0.01
     )
@@ -466,8 +466,8 @@ def test_alerts_are_created_once_per_key_and_sent_by_email_and_webhook(
     with Webhook() as webhook:
         settings.ALERT_WEBHOOK_URL = webhook.url
 
-        created = monitoring.check_alerts(day=DAY)
-        again = monitoring.check_alerts(day=DAY)
+        created = alerts.check_alerts(day=DAY)
+        again = alerts.check_alerts(day=DAY)
 
     assert sorted(alert.kind for alert in created) == [
         "drift",
@@ -496,7 +496,7 @@ def test_a_failing_webhook_is_logged_and_retried_next_time(troubled_day, setting
     with Webhook(status=500) as webhook:
         settings.ALERT_WEBHOOK_URL = webhook.url
 
-        monitoring.check_alerts(day=DAY)
+        alerts.check_alerts(day=DAY)
 
         assert len(webhook.received) == 1
         assert Alert.objects.filter(notified_at__isnull=True).count() == 5
@@ -505,7 +505,7 @@ def test_a_failing_webhook_is_logged_and_retried_next_time(troubled_day, setting
     with Webhook() as webhook:
         settings.ALERT_WEBHOOK_URL = webhook.url
 
-        monitoring.check_alerts(day=DAY)
+        alerts.check_alerts(day=DAY)
 
     assert len(webhook.received[0]["alerts"]) == 5
     assert not Alert.objects.filter(notified_at__isnull=True).exists()
@@ -514,7 +514,7 @@ def test_a_failing_webhook_is_logged_and_retried_next_time(troubled_day, setting
 def test_no_email_is_sent_without_recipients(troubled_day, settings, mailoutbox):
     settings.ALERT_EMAILS, settings.ALERT_WEBHOOK_URL = [], ""
 
-    monitoring.check_alerts(day=DAY)
+    alerts.check_alerts(day=DAY)
 
     assert mailoutbox == []
     assert Alert.objects.filter(notified_at__isnull=True).count() == 5
@@ -525,10 +525,10 @@ def test_stale_documents_raise_one_alert_until_another_goes_stale(db, settings, 
     settings.ALERT_EMAILS, settings.ALERT_WEBHOOK_URL = [], ""
     DocumentFactory(ingested_at=at_noon(DAY) - timedelta(days=60))
 
-    first = monitoring.check_alerts(day=DAY)
-    next_days = [monitoring.check_alerts(day=DAY + timedelta(days=n)) for n in (1, 2)]
+    first = alerts.check_alerts(day=DAY)
+    next_days = [alerts.check_alerts(day=DAY + timedelta(days=n)) for n in (1, 2)]
     DocumentFactory(ingested_at=at_noon(DAY) - timedelta(days=29))  # a second stale one
-    later = monitoring.check_alerts(day=DAY + timedelta(days=3))
+    later = alerts.check_alerts(day=DAY + timedelta(days=3))
 
     assert [alert.kind for alert in first] == ["freshness"]
     assert next_days == [[], []]
@@ -538,17 +538,17 @@ def test_stale_documents_raise_one_alert_until_another_goes_stale(db, settings, 
 def test_a_quiet_day_raises_nothing(alice, settings, mailoutbox):
     settings.ALERT_EMAILS = ["ops@example.org"]
     MessageFactory(conversation__owner=alice, created_at=at_noon(DAY))
-    monitoring.update_rollups(days=[DAY])
+    rollups.update_rollups(days=[DAY])
 
-    assert monitoring.check_alerts(day=DAY) == []
+    assert alerts.check_alerts(day=DAY) == []
     assert mailoutbox == []
 
 
 def test_acknowledging_twice_keeps_the_first(olga, curator):
     alert = Alert.objects.create(kind="drift", key="drift:x", metric="query_psi", message="m")
 
-    first = monitoring.acknowledge_alert(alert=alert, user=olga).acknowledged_at
-    again = monitoring.acknowledge_alert(alert=alert, user=curator)
+    first = alerts.acknowledge_alert(alert=alert, user=olga).acknowledged_at
+    again = alerts.acknowledge_alert(alert=alert, user=curator)
 
     assert again.acknowledged_at == first and again.acknowledged_by == olga
 

@@ -18,7 +18,7 @@ from evaluation.scoring import (
     numbers,
     sentences_and_contexts,
 )
-from ragapp.llm import get_embedder
+from providers.embeddings import get_embedder
 from tests.support import openai_stub
 
 COMPLETIONS = "/v1/chat/completions"

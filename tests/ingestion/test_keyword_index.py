@@ -11,10 +11,10 @@ import pytest
 from django.db import connection
 from django.db.migrations import RunSQL
 
-from ingestion import services
+from ingestion import bulk_load, keyword_index, services
 from ingestion.models import Chunk, Document, KeywordStatistic, Posting, TermStatistic
-from ingestion.selectors import SearchMode, keyword_ranking, search_chunks
-from ragapp.ranking import BM25_B, BM25_K1
+from ingestion.ranking import BM25_B, BM25_K1
+from ingestion.retrieval import SearchMode, keyword_ranking, search_chunks
 from tests.factories import CollectionFactory, UserFactory
 
 VECTOR = [1.0] + [0.0] * 383  # keyword tests never read it
@@ -34,13 +34,13 @@ def collection(reader):
 
 def load(collection, texts: dict[str, str]) -> dict[str, int]:
     """One searchable single-chunk document per text; returns chunk ids by name."""
-    documents = services.load_prepared_documents(
+    documents = bulk_load.load_prepared_documents(
         collection=collection,
         documents=[
-            services.PreparedDocument(
+            bulk_load.PreparedDocument(
                 source_name=name,
                 title=name,
-                chunks=[services.PreparedChunk(text=text, embedding=VECTOR, token_count=9)],
+                chunks=[bulk_load.PreparedChunk(text=text, embedding=VECTOR, token_count=9)],
             )
             for name, text in texts.items()
         ],
@@ -181,10 +181,10 @@ def test_set_searchable_twice_changes_nothing(collection):
     load(collection, {"a.txt": "Valves are exercised yearly.", "b.txt": "Valves leak."})
     chunks = Chunk.objects.filter(collection=collection)
 
-    assert services.set_searchable(chunks=chunks, searchable=True) == 0
+    assert keyword_index.set_searchable(chunks=chunks, searchable=True) == 0
     assert_statistics_are_exact()
-    assert services.set_searchable(chunks=chunks, searchable=False) == 2
-    assert services.set_searchable(chunks=chunks, searchable=False) == 0
+    assert keyword_index.set_searchable(chunks=chunks, searchable=False) == 2
+    assert keyword_index.set_searchable(chunks=chunks, searchable=False) == 0
     assert_statistics_are_exact()
     assert not TermStatistic.objects.filter(collection=collection).exists()
 
@@ -255,7 +255,7 @@ def test_concurrent_publishes_into_one_collection_neither_deadlock_nor_miscount(
                 some = random.Random(worker * 10 + n).sample(words, 80)
                 load(collection, {f"w{worker}-{n}.txt": " ".join(some)})
                 chunks = Chunk.objects.filter(document__source_name=f"w{worker}-{n - 1}.txt")
-                services.set_searchable(chunks=chunks, searchable=False)
+                keyword_index.set_searchable(chunks=chunks, searchable=False)
         except Exception as exc:  # reported by the assertion below
             errors.append(exc)
         finally:

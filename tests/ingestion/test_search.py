@@ -9,10 +9,11 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from pgvector.django import CosineDistance
 
-from ingestion import selectors, services
+from ingestion import bulk_load, selectors, services
 from ingestion.models import Chunk, Document
-from ingestion.selectors import SearchMode, search_chunks, searchable_chunks
-from ragapp.llm import get_embedder
+from ingestion.retrieval import SearchMode, search_chunks
+from ingestion.selectors import searchable_chunks
+from providers.embeddings import get_embedder
 from tests.conftest import ROOT
 from tests.factories import CollectionFactory, UserFactory
 
@@ -161,14 +162,14 @@ def test_a_small_collection_beside_a_big_one_is_searched_exactly():
     small.readers.add(alice)
     rng = random.Random(5)
     for collection, count in [(big, 400), (small, 12)]:
-        services.load_prepared_documents(
+        bulk_load.load_prepared_documents(
             collection=collection,
             documents=[
-                services.PreparedDocument(
+                bulk_load.PreparedDocument(
                     source_name=f"{collection.slug}-{n}",
                     title="t",
                     chunks=[
-                        services.PreparedChunk(
+                        bulk_load.PreparedChunk(
                             text=f"chunk {n}",
                             embedding=[rng.gauss(0, 1) for _ in range(384)],
                             token_count=2,

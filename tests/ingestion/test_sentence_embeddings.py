@@ -9,8 +9,8 @@ import pytest
 
 from ingestion import services
 from ingestion.models import Chunk, SentenceEmbedding
-from ragapp.extractive import split_sentences
-from ragapp.llm import get_embedder
+from ingestion.text import split_sentences
+from providers.embeddings import get_embedder
 from tests.factories import CollectionFactory
 
 TEXT = (

@@ -1,4 +1,4 @@
-"""A small OpenAI-compatible HTTP server on loopback, for tests of ragapp.llm.
+"""A small OpenAI-compatible HTTP server on loopback, for tests of providers.llm.
 
 Each route (e.g. "/v1/embeddings", "/v1/chat/completions") is answered by a handler that takes
 the request's JSON body and returns (status, JSON body). A test replaces a route's handler to

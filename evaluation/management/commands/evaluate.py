@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from evaluation import services
+from evaluation import comparison, runs
 from evaluation.models import EvalRun, GoldenSet
 
 
@@ -40,7 +40,7 @@ class Command(BaseCommand):
                 raise CommandError(f"Run {options['baseline']} is not a finished run of this set.")
         if options["variant"] and options["variant"] not in settings.ANSWER_VARIANTS:
             raise CommandError(f"Unknown variant {options['variant']!r}.")
-        run = services.start_eval_run(
+        run = runs.start_eval_run(
             golden_set=golden_set,
             trigger=EvalRun.Trigger.COMMAND,
             baseline=baseline,
@@ -48,10 +48,10 @@ class Command(BaseCommand):
             scorer=options["scorer"],
             enqueue=False,
         )
-        run = services.execute_eval_run(run_id=run.pk)
+        run = runs.execute_eval_run(run_id=run.pk)
         if run.status != EvalRun.Status.DONE:
             raise CommandError(f"Run {run.pk} failed: {run.error}")
-        before = services.baseline_metrics(run, run.baseline) if run.baseline else {}
+        before = comparison.baseline_metrics(run, run.baseline) if run.baseline else {}
         self.stdout.write(
             f"Run {run.pk} of {golden_set} ({int(run.metrics.get('items', 0))} items), "
             f"baseline: {f'run {run.baseline_id}' if run.baseline else 'none'}"
@@ -66,7 +66,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{name:<28}{value:>10.3f}{old_text:>10}{change:>10}")
         if run.baseline is None:
             return
-        found = services.regressions(run, run.baseline, tolerance=options["tolerance"])
+        found = comparison.regressions(run, run.baseline, tolerance=options["tolerance"])
         if found:
             for regression in found:
                 self.stderr.write(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from evaluation import services
+from evaluation import golden_sets
 from evaluation.models import GoldenSet
 from ingestion.models import Collection
 
@@ -37,9 +37,9 @@ class Command(BaseCommand):
                 raise CommandError(f"No golden set named {name!r}.")
             if options["jsonl"]:
                 with options["jsonl"].open("w") as out:
-                    out.writelines(services.export_jsonl(golden_set))
+                    out.writelines(golden_sets.export_jsonl(golden_set))
             else:
-                services.export_beir(
+                golden_sets.export_beir(
                     golden_set=golden_set, directory=options["beir"], split=options["split"]
                 )
             self.stdout.write(f"Exported {golden_set.items.count()} items of {golden_set}.")
@@ -55,12 +55,12 @@ class Command(BaseCommand):
         try:
             if options["jsonl"]:
                 with options["jsonl"].open() as lines:
-                    summary = services.import_jsonl(golden_set=golden_set, lines=lines)
+                    summary = golden_sets.import_jsonl(golden_set=golden_set, lines=lines)
             else:
-                summary = services.import_beir(
+                summary = golden_sets.import_beir(
                     golden_set=golden_set, directory=options["beir"], split=options["split"]
                 )
-        except (services.GoldenSetError, OSError, KeyError, ValueError) as exc:
+        except (golden_sets.GoldenSetError, OSError, KeyError, ValueError) as exc:
             raise CommandError(f"Import failed: {exc}") from exc
         self.stdout.write(
             f"{golden_set}: {summary.created} added, {summary.updated} updated, "

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from tqdm import tqdm
 
 from ingestion import services
+from ingestion.bulk_load import files_under, wait_for
 from ingestion.models import Collection, Document
 
 
@@ -25,7 +24,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         collection = self._collection(options["collection"], create=options["create"])
-        files = files_under(options["paths"])
+        try:
+            files = files_under(options["paths"])
+        except FileNotFoundError as exc:
+            raise CommandError(str(exc)) from exc
         if not files:
             raise CommandError("No files found.")
         results = []
@@ -63,34 +65,3 @@ class Command(BaseCommand):
             return Collection.objects.get(slug=slug)
         except Collection.DoesNotExist:
             raise CommandError(f"No collection {slug!r}; pass --create to make it.") from None
-
-
-def files_under(paths: list[Path]) -> list[tuple[Path, str]]:
-    """Files with their document names: the path inside the folder given, or the file name,
-    so `ingest ./kb` and `ingest /srv/kb` name the same file the same way."""
-    found = []
-    for path in paths:
-        if path.is_dir():
-            found += [
-                (file, file.relative_to(path).as_posix())
-                for file in sorted(path.rglob("*"))
-                if file.is_file() and not file.name.startswith(".")
-            ]
-        elif path.is_file():
-            found.append((path, path.name))
-        else:
-            raise CommandError(f"{path} does not exist.")
-    return found
-
-
-def wait_for(document_ids: set[int], *, timeout: float, stdout) -> list[Document]:
-    """Poll until every document is finished (or the timeout), with a progress bar."""
-    deadline = time.monotonic() + timeout
-    with tqdm(total=len(document_ids), unit="doc", file=stdout, disable=not document_ids) as bar:
-        while True:
-            documents = list(Document.objects.filter(pk__in=document_ids))
-            done = sum(d.is_finished for d in documents)
-            bar.update(done - bar.n)
-            if done == len(documents) or time.monotonic() > deadline:
-                return documents
-            time.sleep(0.2)

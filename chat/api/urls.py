@@ -1,0 +1,7 @@
+from django.urls import path
+
+from chat.api import views
+
+urlpatterns = [
+    path("questions/", views.QuestionAskApi.as_view(), name="question-ask"),
+]

@@ -1,0 +1,249 @@
+"""Chat write side: conversations and templated, cited answers with their full trace."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.template.loader import render_to_string
+
+from chat.extractive import Candidate, maximal_marginal_relevance, relevance
+from chat.models import Conversation, Message
+from chat.prompting import InvalidAnswer, Source, build_messages, parse_answer
+from chat.variants import ANSWER_TEMPLATES, DEFAULT_TEMPLATE, assign_variant
+from ingestion.retrieval import RetrievedChunk, SearchMode, search_chunks
+from ingestion.selectors import collections_readable_by
+from ingestion.services import embed_sentences
+from ingestion.text import split_sentences
+from providers.embeddings import get_embedder
+from providers.llm import LLMRejected, LLMUnavailable, complete_json, token_cost
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Generation:
+    generator: str
+    model: str
+    sentences: list[dict] = field(default_factory=list)
+    sources: list[dict] = field(default_factory=list)
+    declined: bool = False  # the LLM found no answer in the sources
+    fallback_reason: str = ""
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    cost: Decimal | None = None
+
+
+def start_conversation(*, owner: AbstractBaseUser, title: str) -> Conversation:
+    return Conversation.objects.create(owner=owner, title=title[:200] or "New conversation")
+
+
+def answer_question(
+    *,
+    conversation: Conversation,
+    user: AbstractBaseUser,
+    question: str,
+    collection_ids: Iterable[int] | None = None,
+) -> Message:
+    """Answer `question` for `user` in `conversation` and store the answer with its trace."""
+    variant = assign_variant(user.pk, settings.ANSWER_VARIANTS, salt=settings.ANSWER_VARIANTS_SALT)
+    message = compose_answer(
+        user=user, question=question, collection_ids=collection_ids, variant=variant
+    )
+    message.conversation = conversation
+    message.save()
+    # Rendered once saved: the template's anchors carry the message id.
+    message.rendered = render_answer(message)
+    message.save(update_fields=["rendered"])
+    conversation.save(update_fields=["updated_at"])
+    return message
+
+
+def compose_answer(
+    *,
+    user: AbstractBaseUser,
+    question: str,
+    collection_ids: Iterable[int] | None = None,
+    variant: str = "",
+) -> Message:
+    """Retrieve what `user` may read, choose cited sentences, render the template.
+
+    Returns an unsaved, unrendered Message: chat stores it, evaluation scores it without
+    touching the live traffic that the dashboard counts.
+    """
+    started = time.perf_counter()
+    options = settings.ANSWER_VARIANTS.get(variant, {})
+    mode = SearchMode(options.get("mode", settings.RETRIEVAL_MODE))
+    embedder = get_embedder()
+    question_vector = embedder.embed([question])[0]
+    embedded = time.perf_counter()
+    searched_ids = list(
+        collections_readable_by(user)
+        .filter(**({"id__in": list(collection_ids)} if collection_ids is not None else {}))
+        .values_list("id", flat=True)
+    )
+    results = search_chunks(
+        user=user,
+        question=question,
+        collection_ids=searched_ids,
+        mode=mode,
+        k=options.get("k"),
+        query_embedding=question_vector,
+    )
+    searched = time.perf_counter()
+    # Evidence: semantically close, or the best keyword match (exact names and codes).
+    evidence = [
+        result
+        for result in results
+        if (result.dense_similarity or 0) >= settings.RETRIEVAL_MIN_SIMILARITY
+        or result.keyword_rank == 1
+    ]
+    generation = Generation(generator="extractive", model=embedder.model_id)
+    if evidence and options.get("generator", settings.ANSWER_GENERATOR) == "llm":
+        generation = _llm_answer(question, evidence)
+    if evidence and not generation.sentences and not generation.declined:
+        generation.sentences, generation.sources = _extractive_answer(
+            question, question_vector, evidence
+        )
+    if generation.sentences:
+        kind = Message.Kind.ANSWER
+    else:
+        kind, generation.sources = Message.Kind.NO_ANSWER, _sources(results[:3])
+    generated = time.perf_counter()
+    message = Message(
+        user=user,
+        question=question,
+        kind=kind,
+        sentences=generation.sentences,
+        sources=generation.sources,
+        template_version=options.get("template", DEFAULT_TEMPLATE),
+        generator=generation.generator,
+        variant=variant,
+        model=generation.model,
+        fallback_reason=generation.fallback_reason,
+        prompt_tokens=generation.prompt_tokens,
+        completion_tokens=generation.completion_tokens,
+        cost=generation.cost,
+        collection_ids=searched_ids,
+        retrieved=[_trace(result) for result in results],
+        search_mode=mode,
+        embed_ms=(embedded - started) * 1000,
+        search_ms=(searched - embedded) * 1000,
+        generate_ms=(generated - searched) * 1000,
+    )
+    message.total_ms = (time.perf_counter() - started) * 1000
+    return message
+
+
+def render_answer(message: Message) -> str:
+    from ingestion.models import Collection
+
+    collections = Collection.objects.filter(id__in=message.collection_ids).values_list(
+        "name", flat=True
+    )
+    context = {
+        "message": message,
+        "sentences": message.sentences,
+        "sources": message.sources,
+        "collections": list(collections),
+    }
+    return render_to_string(ANSWER_TEMPLATES[message.template_version][message.kind], context)
+
+
+def _llm_answer(question: str, evidence: list[RetrievedChunk]) -> Generation:
+    """Sentences written by the LLM, each citing retrieved chunks; on any bad reply, nothing
+    (the caller falls back to the extractive answer) and the reason."""
+    by_id = {result.chunk.pk: result for result in evidence}
+    sources = [
+        Source(chunk_id=r.chunk.pk, title=r.chunk.document.title, text=r.chunk.text)
+        for r in evidence
+    ]
+    generation = Generation(generator="llm", model=settings.LLM_MODEL)
+    try:
+        completion = complete_json(build_messages(question, sources))
+        drafts = parse_answer(completion.content, allowed_ids=set(by_id))
+    except (LLMUnavailable, LLMRejected, InvalidAnswer) as exc:
+        logger.warning("LLM answer not used: %s", type(exc).__name__)
+        return Generation(
+            generator="extractive",
+            model=get_embedder().model_id,
+            fallback_reason=f"{type(exc).__name__}: {exc}"[:300],
+        )
+    generation.model = completion.model
+    generation.prompt_tokens = completion.prompt_tokens
+    generation.completion_tokens = completion.completion_tokens
+    generation.cost = token_cost(completion.prompt_tokens, completion.completion_tokens)
+    generation.declined = not drafts
+    cited: list[int] = []
+    for draft in drafts:
+        cited += [chunk_id for chunk_id in draft.chunk_ids if chunk_id not in cited]
+        generation.sentences.append(
+            {"text": draft.text, "citations": [cited.index(i) + 1 for i in draft.chunk_ids]}
+        )
+    generation.sources = _sources([by_id[chunk_id] for chunk_id in cited])
+    return generation
+
+
+def _extractive_answer(
+    question: str, question_vector: list[float], evidence: list[RetrievedChunk]
+) -> tuple[list[dict], list[dict]]:
+    """Sentences quoted verbatim from the evidence, each citing its chunk by source number."""
+    candidates = [
+        Candidate(text=sentence, chunk_id=result.chunk.pk)
+        for result in evidence
+        for sentence in split_sentences(result.chunk.text)
+    ]
+    if not candidates:
+        candidates = [
+            Candidate(text=r.chunk.text.strip(), chunk_id=r.chunk.pk) for r in evidence[:1]
+        ]
+    texts = [candidate.text for candidate in candidates]
+    # Stored when the chunk's version was published (embedded now only if missing).
+    vectors = np.asarray(embed_sentences(texts=texts))
+    scores = relevance(question, np.asarray(question_vector), texts, vectors)
+    picks = maximal_marginal_relevance(scores, vectors, count=settings.ANSWER_MAX_SENTENCES)
+    chunks_by_id = {result.chunk.pk: result for result in evidence}
+    cited: list[int] = []  # chunk ids in order of first citation
+    sentences = []
+    for index in picks:
+        candidate = candidates[index]
+        if candidate.chunk_id not in cited:
+            cited.append(candidate.chunk_id)
+        sentences.append(
+            {"text": candidate.text, "citations": [cited.index(candidate.chunk_id) + 1]}
+        )
+    return sentences, _sources([chunks_by_id[chunk_id] for chunk_id in cited])
+
+
+def _sources(results: list[RetrievedChunk]) -> list[dict]:
+    return [
+        {
+            "number": number,
+            "chunk_id": result.chunk.pk,
+            "document_id": result.chunk.document_id,
+            "title": result.chunk.document.title,
+            "pages": result.chunk.metadata.get("pages", []),
+            "section": result.chunk.metadata.get("section", ""),
+            "version": result.chunk.version.number,
+            "text": result.chunk.text,
+        }
+        for number, result in enumerate(results, start=1)
+    ]
+
+
+def _trace(result: RetrievedChunk) -> dict:
+    return {
+        "chunk_id": result.chunk.pk,
+        "document_id": result.chunk.document_id,
+        "score": result.score,
+        "dense_rank": result.dense_rank,
+        "dense_similarity": result.dense_similarity,
+        "keyword_rank": result.keyword_rank,
+        "keyword_score": result.keyword_score,
+    }

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from chat import views
+
+app_name = "chat"
+urlpatterns = [
+    path("", views.chat, name="chat"),
+    path("c/<int:conversation_id>/", views.chat, name="conversation"),
+    path("ask/", views.ask, name="ask"),
+    path("documents/<int:document_id>/file/", views.document_file, name="document-file"),
+]

@@ -1,0 +1,150 @@
+"""Chat wiring and permissions: bob never sees, rates or downloads what is alice's."""
+
+import io
+from unittest import mock
+
+import pytest
+from django.urls import reverse
+
+from chat.models import Message
+from feedback.models import FeedbackEvent
+from ingestion import services as ingestion_services
+from ingestion.models import Document
+from tests.conftest import MANIFEST
+from tests.factories import UserFactory
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def alice_client(client, tidewater):
+    client.force_login(UserFactory(username="alice"))
+    return client
+
+
+def ask(client, question: str, **extra):
+    return client.post(reverse("chat:ask"), {"question": question, **extra}, **HTMX)
+
+
+@pytest.mark.django_db
+def test_chat_needs_a_signed_in_user(client):
+    response = client.get(reverse("chat:chat"))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_alice_asks_and_gets_a_cited_answer_partial(alice_client):
+    entry = next(e for e in MANIFEST if e["format"] == "html")
+
+    response = ask(alice_client, entry["question"])
+
+    message = Message.objects.get()
+    assert response.status_code == 200
+    assert f'id="message-{message.pk}"' in response.text
+    assert 'class="citation"' in response.text
+    assert reverse("chat:document-file", args=[message.sources[0]["document_id"]]) in response.text
+    assert f'value="{message.conversation_id}" hx-swap-oob="true"' in response.text
+
+
+@pytest.mark.django_db
+def test_a_follow_up_question_stays_in_the_conversation(alice_client):
+    ask(alice_client, MANIFEST[0]["question"])
+    conversation = Message.objects.get().conversation
+
+    ask(alice_client, MANIFEST[1]["question"], conversation=conversation.pk)
+
+    assert conversation.messages.count() == 2
+    page = alice_client.get(reverse("chat:conversation", args=[conversation.pk]))
+    assert page.text.count('class="message"') == 2
+
+
+@pytest.mark.django_db
+def test_bob_cannot_see_rate_or_download_alices_things(client, alice_client, tidewater):
+    ask(alice_client, MANIFEST[0]["question"])
+    message = Message.objects.get()
+    document_id = message.sources[0]["document_id"]
+    client.force_login(UserFactory(username="bob"))
+
+    responses = [
+        client.get(reverse("chat:conversation", args=[message.conversation_id])),
+        client.post(reverse("feedback:message-vote", args=[message.pk]), {"rating": 1}),
+        client.post(reverse("feedback:message-event", args=[message.pk]), {"kind": "copy"}),
+        client.get(reverse("chat:document-file", args=[document_id])),
+        ask(client, "anything", conversation=message.conversation_id),
+    ]
+
+    assert [r.status_code for r in responses] == [404] * 5
+    assert not FeedbackEvent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_alice_downloads_the_cited_document(alice_client):
+    ask(alice_client, MANIFEST[0]["question"])
+    source = Message.objects.get().sources[0]
+
+    response = alice_client.get(reverse("chat:document-file", args=[source["document_id"]]))
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content)
+
+
+@pytest.mark.django_db
+def test_one_vote_per_user_per_answer_which_can_change(alice_client):
+    ask(alice_client, MANIFEST[0]["question"])
+    message = Message.objects.get()
+    url = reverse("feedback:message-vote", args=[message.pk])
+
+    down = alice_client.post(
+        url, {"rating": -1, "reason": "outdated", "comment": "Policy changed"}, **HTMX
+    )
+    alice_client.post(url, {"rating": 1}, **HTMX)
+
+    vote = FeedbackEvent.objects.get(kind=FeedbackEvent.Kind.VOTE)
+    assert down.status_code == 200 and "Thanks for the feedback" in down.text
+    assert (vote.rating, vote.reason, vote.comment) == (1, "", "")
+
+
+@pytest.mark.django_db
+def test_copies_and_citation_opens_are_recorded(alice_client):
+    ask(alice_client, MANIFEST[0]["question"])
+    message = Message.objects.get()
+    url = reverse("feedback:message-event", args=[message.pk])
+
+    statuses = [
+        alice_client.post(
+            url, {"kind": "copy", "detail": "button", "copied_characters": 120}
+        ).status_code,
+        alice_client.post(
+            url, {"kind": "copy", "detail": "selection", "copied_characters": 30}
+        ).status_code,
+        alice_client.post(url, {"kind": "citation_open", "detail": "1"}).status_code,
+        alice_client.post(url, {"kind": "vote"}).status_code,
+    ]
+
+    assert statuses == [204, 204, 204, 400]
+    assert sorted(FeedbackEvent.objects.values_list("kind", "detail")) == [
+        ("citation_open", "1"),
+        ("copy", "button"),
+        ("copy", "selection"),
+    ]
+
+
+@pytest.mark.django_db
+def test_markup_inside_a_document_is_escaped_in_the_answer(alice_client, tidewater):
+    hostile = (
+        b"The backwash pump at the Halyard Bay filters runs every 36 hours "
+        b"<script>alert(1)</script> unless the duty operator overrides it."
+    )
+    with mock.patch("ingestion.tasks.ingest_document_task.apply_async"):
+        document = ingestion_services.add_document(
+            collection=tidewater, file=io.BytesIO(hostile), source_name="backwash.txt"
+        ).document
+        ingestion_services.ingest_document(document_id=document.pk, task_id=document.task_id)
+
+    response = ask(alice_client, "How often is the backwash pump scheduled at Halyard Bay?")
+
+    Document.objects.filter(pk=document.pk).delete()
+    assert "every 36 hours &lt;script&gt;alert(1)&lt;/script&gt;" in response.text
+    assert "<script>" not in response.text
