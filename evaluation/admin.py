@@ -191,15 +191,15 @@ class AnswerReviewAdmin(FeedbackAnswerReviewAdmin):
     def add_to_golden_set(
         self, request: HttpRequest, queryset: QuerySet[Message]
     ) -> TemplateResponse | None:
-        golden_sets = GoldenSet.objects.all()
-        chosen = golden_sets.filter(pk=request.POST.get("golden_set") or None).first()
+        choices = GoldenSet.objects.all()
+        chosen = choices.filter(pk=request.POST.get("golden_set") or None).first()
         if chosen is None:
             # First step: ask which set (Django's intermediate action page pattern).
             context = {
                 **self.admin_site.each_context(request),
                 "title": "Add to a golden set",
                 "answers": queryset,
-                "golden_sets": golden_sets,
+                "golden_sets": choices,
                 "opts": self.model._meta,
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             }

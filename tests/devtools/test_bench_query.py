@@ -4,8 +4,8 @@ import io
 
 import pytest
 from django.core.management import call_command
-from devtools.management.commands.bench_query import DEFAULT_BEIR
 
+from devtools.management.commands.bench_query import DEFAULT_BEIR
 from ingestion.models import Chunk
 
 pytestmark = pytest.mark.skipif(

@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from pgvector.django import CosineDistance
 
-from ingestion import bulk_load, selectors, services
+from ingestion import bulk_load, retrieval, services
 from ingestion.models import Chunk, Document
 from ingestion.retrieval import SearchMode, search_chunks
 from ingestion.selectors import searchable_chunks
@@ -116,7 +116,7 @@ def test_retired_documents_and_narrowed_collections_are_left_out(tidewater):
 @pytest.mark.django_db
 def test_iterative_scan_returns_k_rows_under_a_selective_filter(monkeypatch):
     # 2,000 chunks alice cannot read and 30 she can, random vectors, HNSW forced.
-    monkeypatch.setattr(selectors, "DENSE_EXACT_MAX_CHUNKS", -1)
+    monkeypatch.setattr(retrieval, "DENSE_EXACT_MAX_CHUNKS", -1)
     alice = UserFactory(username="alice-scan")
     hidden, mine = CollectionFactory(slug="hidden"), CollectionFactory(slug="mine")
     mine.readers.add(alice)
