@@ -6,7 +6,7 @@ from collections.abc import Hashable, Sequence
 
 # BM25 parameters (Robertson and Zaragoza, 2009). k1: how fast repeats of a term stop adding
 # to a chunk's score; b: how much a long chunk is penalised. 0.9 / 0.4 are Anserini's defaults
-# and scored best on BEIR SciFact here (see evaluation/management/commands/bench_retrieval.py).
+# and scored best on BEIR SciFact here (see devtools/management/commands/bench_retrieval.py).
 BM25_K1 = 0.9
 BM25_B = 0.4
 
