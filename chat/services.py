@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.template.loader import render_to_string
 
+import audit.services as audit
 from chat.extractive import Candidate, maximal_marginal_relevance, relevance
 from chat.models import Conversation, Message
 from chat.prompting import InvalidAnswer, Source, build_messages, parse_answer
@@ -62,6 +63,17 @@ def answer_question(
     message.rendered = render_answer(message)
     message.save(update_fields=["rendered"])
     conversation.save(update_fields=["updated_at"])
+    audit.record(
+        action=audit.Action.ANSWERED,
+        actor=user,
+        target=message,
+        label=f"answer {message.pk}",  # str(message) is the question: not in the trail
+        conversation=conversation.pk,
+        kind=message.kind,
+        generator=message.generator,
+        variant=message.variant,
+        documents=sorted({source.get("document_id") for source in message.sources} - {None}),
+    )
     return message
 
 

@@ -5,6 +5,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+import audit.services as audit
 from chat import selectors, services
 from chat.forms import QuestionForm
 from chat.models import Conversation
@@ -71,4 +72,10 @@ def document_file(request: HttpRequest, document_id: int) -> FileResponse:
         retired_at__isnull=True,
     )
     version = document.current_version
+    audit.record(
+        action=audit.Action.DOCUMENT_DOWNLOAD,
+        target=document,
+        request=request,
+        version=version.number,
+    )
     return FileResponse(version.file.open("rb"), filename=version.file.name.rsplit("/", 1)[-1])

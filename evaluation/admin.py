@@ -9,6 +9,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+import audit.services as audit
+from audit.admin import AuditedAdminMixin
 from chat.models import Message
 from evaluation import golden_sets, runs
 from evaluation.models import EvalResult, EvalRun, GoldenItem, GoldenSet, RelevantDocument
@@ -20,7 +22,7 @@ class ImportForm(forms.Form):
 
 
 @admin.register(GoldenSet)
-class GoldenSetAdmin(admin.ModelAdmin):
+class GoldenSetAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "item_count", "last_run", "created_at"]
     filter_horizontal = ["collections"]
     search_fields = ["name"]
@@ -60,6 +62,8 @@ class GoldenSetAdmin(admin.ModelAdmin):
         response = HttpResponse(content_type="application/jsonl")
         response["Content-Disposition"] = 'attachment; filename="golden-sets.jsonl"'
         for golden_set in queryset:
+            audit.record(action=audit.Action.EXPORTED, target=golden_set, request=request)
+        for golden_set in queryset:
             response.writelines(golden_sets.export_jsonl(golden_set))
         return response
 
@@ -84,6 +88,13 @@ class GoldenSetAdmin(admin.ModelAdmin):
             except golden_sets.GoldenSetError as exc:
                 form.add_error("file", str(exc))
             else:
+                audit.record(
+                    action=audit.Action.CHANGED,
+                    target=golden_set,
+                    request=request,
+                    imported=summary.created,
+                    updated=summary.updated,
+                )
                 text = f"{summary.created} item(s) added, {summary.updated} updated."
                 if summary.unknown_documents:
                     text += f" Unknown documents: {', '.join(summary.unknown_documents[:10])}."
@@ -106,7 +117,7 @@ class RelevantDocumentInline(admin.TabularInline):
 
 
 @admin.register(GoldenItem)
-class GoldenItemAdmin(admin.ModelAdmin):
+class GoldenItemAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["question", "golden_set", "judged", "source", "added_by", "created_at"]
     list_filter = ["golden_set"]
     search_fields = ["question", "external_id"]
@@ -117,6 +128,9 @@ class GoldenItemAdmin(admin.ModelAdmin):
         "golden_set", "external_id", "question", "reference_answer", "relevant_chunks",
         "source_message", "added_by", "created_at",
     ]  # fmt: skip
+
+    def audit_label(self, obj: GoldenItem) -> str:
+        return f"golden item {obj.pk}"  # the question may come from a user's message
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[GoldenItem]:
         return super().get_queryset(request).select_related("golden_set", "added_by")

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+import audit.services as audit
 from chat.models import Message
 from chat.services import compose_answer
 from evaluation.comparison import mean_metrics
@@ -99,6 +100,13 @@ def start_eval_run(
         item_ids=sorted(item_ids or []),
         baseline=baseline,
         config=run_config(variant=variant, scorer=scorer),
+    )
+    audit.record(
+        action=audit.Action.EVAL_RUN_STARTED,
+        actor=started_by,
+        target=run,
+        golden_set=golden_set.pk,
+        trigger=trigger,
     )
     if enqueue:
         transaction.on_commit(lambda: run_evaluation_task.delay(run.pk))

@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html_join
 
+import audit.services as audit
 from chat.admin import MessageAdmin
 from chat.models import Message
 from feedback.models import FeedbackEvent
@@ -123,6 +124,9 @@ class AnswerReviewAdmin(MessageAdmin):
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Message]) -> HttpResponse:
         response = HttpResponse(content_type="text/csv")
         response["Content-Disposition"] = 'attachment; filename="answers.csv"'
+        audit.record(
+            action=audit.Action.EXPORTED, request=request, what="answers", count=queryset.count()
+        )
         writer = csv.writer(response)
         writer.writerow(
             [

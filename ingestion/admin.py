@@ -10,6 +10,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from audit.admin import AuditedAdminMixin
+from audit.services import Action
 from ingestion import services
 from ingestion.forms import UploadForm
 from ingestion.models import Chunk, Collection, Document, DocumentVersion
@@ -75,7 +77,7 @@ class DocumentVersionInline(admin.TabularInline):
 
 
 @admin.register(Document)
-class DocumentAdmin(CuratedCollectionsMixin, admin.ModelAdmin):
+class DocumentAdmin(AuditedAdminMixin, CuratedCollectionsMixin, admin.ModelAdmin):
     list_display = [
         "title",
         "collection",
@@ -106,6 +108,7 @@ class DocumentAdmin(CuratedCollectionsMixin, admin.ModelAdmin):
     inlines = [DocumentVersionInline]
     actions = ["reingest", "retire", "restore"]
     change_list_template = "admin/ingestion/document/change_list.html"
+    deleted_action = Action.DOCUMENT_DELETE
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # documents arrive through the upload page, which runs the pipeline
@@ -166,20 +169,20 @@ class DocumentAdmin(CuratedCollectionsMixin, admin.ModelAdmin):
     @admin.action(description="Re-ingest selected documents")
     def reingest(self, request: HttpRequest, queryset: QuerySet[Document]) -> None:
         for document in queryset:
-            services.reingest_document(document=document)
+            services.reingest_document(document=document, by=request.user)
         self.message_user(request, f"{len(queryset)} documents queued for re-ingestion.")
 
     @admin.action(description="Retire selected documents (remove from answers)")
     def retire(self, request: HttpRequest, queryset: QuerySet[Document]) -> None:
         for document in queryset:
-            services.retire_document(document=document)
+            services.retire_document(document=document, by=request.user)
         self.message_user(request, f"{len(queryset)} documents retired.", messages.WARNING)
 
     @admin.action(description="Restore selected retired documents")
     def restore(self, request: HttpRequest, queryset: QuerySet[Document]) -> None:
         retired = queryset.filter(status=Document.Status.RETIRED)
         for document in retired:
-            services.restore_document(document=document)
+            services.restore_document(document=document, by=request.user)
         self.message_user(request, f"{len(retired)} documents restored.")
 
 

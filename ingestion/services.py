@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+import audit.services as audit
 from ingestion.keyword_index import set_searchable
 from ingestion.models import Chunk, Collection, Document, DocumentVersion, SentenceEmbedding
 from ingestion.parsing import (
@@ -87,6 +88,7 @@ def add_document(
         )
         latest = document and document.versions.order_by("-number").first()
         if latest and latest.sha256 == sha256:
+            _audit_upload(document, uploaded_by, created_version=False)
             return AddResult(document=document, created_version=False)
         if document is None:
             document = Document.objects.create(
@@ -107,11 +109,24 @@ def add_document(
         document.sha256 = sha256
         document.retired_at = None
         _queue(document)
+        _audit_upload(document, uploaded_by, created_version=True, version=version.number)
     return AddResult(document=document, created_version=True)
 
 
-def reingest_document(*, document: Document) -> DocumentVersion:
+def _audit_upload(document: Document, actor, **details) -> None:
+    audit.record(action=audit.Action.DOCUMENT_UPLOAD, actor=actor, target=document, **details)
+
+
+def reingest_document(*, document: Document, by: AbstractBaseUser | None = None) -> DocumentVersion:
     """Process the latest content again as a new version (e.g. after chunking settings change)."""
+    version = _new_version(document)
+    audit.record(
+        action=audit.Action.DOCUMENT_REINGEST, actor=by, target=document, version=version.number
+    )
+    return version
+
+
+def _new_version(document: Document) -> DocumentVersion:
     with transaction.atomic():
         document = Document.objects.select_for_update().get(pk=document.pk)
         latest = document.versions.order_by("-number").first()
@@ -127,7 +142,7 @@ def reingest_document(*, document: Document) -> DocumentVersion:
     return version
 
 
-def retire_document(*, document: Document) -> Document:
+def retire_document(*, document: Document, by: AbstractBaseUser | None = None) -> Document:
     """Take a document out of retrieval; its chunks stay for audit and can be restored."""
     with transaction.atomic():
         Document.objects.filter(pk=document.pk).update(
@@ -138,14 +153,16 @@ def retire_document(*, document: Document) -> Document:
             updated_at=timezone.now(),  # update() skips auto_now; evaluation watches this
         )
         set_searchable(chunks=Chunk.objects.filter(document=document), searchable=False)
+        audit.record(action=audit.Action.DOCUMENT_RETIRE, actor=by, target=document)
     document.refresh_from_db()
     return document
 
 
-def restore_document(*, document: Document) -> Document:
+def restore_document(*, document: Document, by: AbstractBaseUser | None = None) -> Document:
     """Bring a retired document back; re-ingest it if it never became READY."""
+    audit.record(action=audit.Action.DOCUMENT_RESTORE, actor=by, target=document)
     if document.current_version_id is None:
-        reingest_document(document=document)
+        _new_version(document)
     else:
         with transaction.atomic():
             restored = Document.objects.filter(pk=document.pk, status=Status.RETIRED).update(

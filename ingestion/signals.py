@@ -1,0 +1,43 @@
+"""Who may read or curate a collection is security-relevant: every change lands in the audit
+trail, whichever path made it (the admin form, the shell, a command)."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db.models.signals import m2m_changed
+from django.dispatch import receiver
+
+import audit.services as audit
+from ingestion.models import Collection
+
+ACTIONS = {
+    ("readers", "post_add"): audit.Action.READERS_ADDED,
+    ("readers", "post_remove"): audit.Action.READERS_REMOVED,
+    ("curators", "post_add"): audit.Action.CURATORS_ADDED,
+    ("curators", "post_remove"): audit.Action.CURATORS_REMOVED,
+}
+
+
+def _on_members_changed(field: str):
+    def receiver_(sender, instance, action, reverse, pk_set, **kwargs) -> None:
+        event = ACTIONS.get((field, action))
+        if event is None or not pk_set:
+            return
+        if reverse:  # user.readable_collections.add(...): one event per collection
+            for collection in Collection.objects.filter(pk__in=pk_set):
+                audit.record(action=event, target=collection, users=[instance.get_username()])
+            return
+        users = get_user_model().objects.filter(pk__in=pk_set)
+        names = sorted(user.get_username() for user in users)
+        audit.record(action=event, target=instance, users=names)
+
+    return receiver_
+
+
+for _field in ("readers", "curators"):
+    receiver(
+        m2m_changed,
+        sender=getattr(Collection, _field).through,
+        dispatch_uid=f"audit_collection_{_field}",
+        weak=False,
+    )(_on_members_changed(_field))
