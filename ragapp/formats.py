@@ -48,3 +48,16 @@ def count(value: int | None) -> str:
     if value is None:
         return MISSING
     return f"{value:,}".replace(",", "\u2009")
+
+
+def ago(seconds: float) -> str:
+    """How long ago, for "updated N min ago": 20 → "just now", 190 → "3 min ago"."""
+    if seconds < 60:
+        return "just now"
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes} min ago"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} h ago"
+    return f"{hours // 24} days ago"
