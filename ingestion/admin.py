@@ -59,6 +59,23 @@ class CollectionAdmin(admin.ModelAdmin):
         return collection.document_count
 
 
+class ContentTypeFilter(admin.SimpleListFilter):
+    """Detected formats; documents not parsed yet have none (a labelled choice, not a blank)."""
+
+    title = "content type"
+    parameter_name = "content_type"
+
+    def lookups(self, request, model_admin):
+        queryset = model_admin.get_queryset(request).order_by()
+        found = sorted(queryset.values_list("content_type", flat=True).distinct())
+        return [(value or "none", value.upper() or "Not detected yet") for value in found]
+
+    def queryset(self, request, queryset: QuerySet[Document]):
+        if self.value() is None:
+            return queryset
+        return queryset.filter(content_type="" if self.value() == "none" else self.value())
+
+
 class DocumentVersionInline(admin.TabularInline):
     model = DocumentVersion
     extra = 0
@@ -107,7 +124,7 @@ class DocumentAdmin(AuditedAdminMixin, CuratedCollectionsMixin, admin.ModelAdmin
         "chunks_link",
         "updated",
     ]
-    list_filter = ["status", "collection", "content_type"]
+    list_filter = ["status", "collection", ContentTypeFilter]
     search_fields = ["title", "source_name", "external_id"]
     list_select_related = ["collection", "current_version"]
     readonly_fields = [

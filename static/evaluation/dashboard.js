@@ -8,6 +8,7 @@
   // Milliseconds in human units, as ragapp/formats.py writes them: 850 ms, 17.2 s.
   const duration = (value) => {
     if (value === null || value === undefined) return "—";
+    if (value === 0) return "0 ms";
     if (value < 10) return value.toFixed(1) + " ms";
     if (value < 1000) return Math.round(value) + " ms";
     return (value / 1000).toFixed(1) + " s";
@@ -35,7 +36,7 @@
         {
           // offset: a day at either end of the range sits inside the chart, not on its edge.
           x: { offset: true, ticks: { autoSkip: true, maxRotation: 0 } },
-          y: { beginAtZero: true, grace: "5%", ticks: { callback: formatY } },
+          y: { beginAtZero: true, ticks: { callback: formatY } },
         },
         extraScales || {},
       ),
@@ -72,7 +73,7 @@
         type: "line",
         datasets: [
           line("No-answer rate", data.no_answer_rate),
-          Object.assign(line("Answers", data.answers, { yAxisID: "count" }), { type: "bar" }),
+          Object.assign(line("Answers", data.answers, { yAxisID: "count" }), { type: "bar", maxBarThickness: 48 }),
         ],
         options: options(percent, count),
       },
@@ -91,8 +92,8 @@
       ingestion: {
         type: "bar",
         datasets: [
-          { label: "Ingested", data: data.documents_ingested },
-          { label: "Failed", data: data.documents_failed },
+          { label: "Ingested", data: data.documents_ingested, maxBarThickness: 48 },
+          { label: "Failed", data: data.documents_failed, maxBarThickness: 48 },
           Object.assign(line("Pages", data.pages_ingested, { yAxisID: "count" }), { type: "line" }),
         ],
         options: options((value) => value, count),
@@ -109,7 +110,7 @@
     let last = -1;
     datasets.forEach((dataset) =>
       dataset.data.forEach((value, index) => {
-        if (present(value) && value !== 0) {
+        if (present(value)) {
           first = Math.min(first, index);
           last = Math.max(last, index);
         }
