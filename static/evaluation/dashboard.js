@@ -44,7 +44,8 @@
   }
 
   function definitions(data) {
-    const count = { count: { position: "right", beginAtZero: true, ticks: { precision: 0 }, grid: { drawOnChartArea: false } } };
+    // grace: the highest bar or point stays inside the chart instead of touching its top.
+    const count = { count: { position: "right", beginAtZero: true, grace: "10%", ticks: { precision: 0 }, grid: { drawOnChartArea: false } } };
     const plain = (value) => (value === null ? "—" : Number(value).toFixed(2));
     return {
       quality: {
@@ -67,7 +68,7 @@
       latency: {
         type: "line",
         datasets: [line("p50", data.latency_p50), line("p95", data.latency_p95)],
-        options: options(duration),
+        options: options(duration, { y: { beginAtZero: true, grace: "10%", ticks: { callback: duration } } }),
       },
       answers: {
         type: "line",
@@ -96,7 +97,7 @@
           { label: "Failed", data: data.documents_failed, maxBarThickness: 48 },
           Object.assign(line("Pages", data.pages_ingested, { yAxisID: "count" }), { type: "line" }),
         ],
-        options: options((value) => value, count),
+        options: options((value) => value, Object.assign({ y: { beginAtZero: true, grace: "10%", ticks: { precision: 0 } } }, count)),
       },
     };
   }

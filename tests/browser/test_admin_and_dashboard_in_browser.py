@@ -14,10 +14,10 @@ import pytest
 from django.db import connections
 
 from evaluation import rollups
-from evaluation.models import DailyRollup
+from evaluation.models import Alert, DailyRollup
 from ingestion import services
 from ingestion.models import Document
-from tests.factories import MessageFactory
+from tests.factories import DocumentFactory, MessageFactory
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = [
@@ -142,10 +142,23 @@ def test_document_admin_list_has_no_serious_accessibility_violations(
         file=io.BytesIO(b"Pumps are serviced yearly.\n"),
         source_name="pumps.txt",
     )
+    DocumentFactory(
+        collection=alices_collection,
+        status=Document.Status.FAILED,
+        title="Annual maintenance schedule for the northern pumping stations and reservoirs 2026",
+        error="Parsing stopped: the file is 312.4 MB; the limit is 100 MB. Split the document "
+        "into smaller files, or raise INGEST_MAX_UPLOAD_MB if the server has the memory.",
+    )
     page = signed_in(browser, live_server, curator, viewport)
     page.goto("/admin/ingestion/document/")
     page.locator("#result_list").wait_for()
     shoot(page, tmp_path, f"document-list-{viewport['width']}")
+    if viewport == DESKTOP:  # every column visible, nothing cut off on the right
+        assert horizontal_overflow(page) <= 0
+        overflow = (
+            "(r => r.scrollWidth - r.clientWidth)(document.querySelector('#changelist .results'))"
+        )
+        assert page.evaluate(overflow) <= 0
     assert serious_violations(page) == []
 
 
@@ -178,6 +191,13 @@ def test_dashboard_fits_the_screen_and_has_no_serious_accessibility_violations(
     for _ in range(3):
         MessageFactory(conversation__owner=alice)
     rollups.update_rollups()
+    failed = DocumentFactory(title="Pump manual", status=Document.Status.FAILED)
+    Alert.objects.create(
+        kind=Alert.Kind.INGESTION,
+        key=f"ingestion:{rollups.local_today()}",
+        metric="documents_failed",
+        message=f"1 document ingestions failed on {rollups.local_today()}.",
+    )
     page = signed_in(browser, live_server, olga, viewport)
     page.goto("/ops/")
     page.locator("#chart-answers").wait_for()
@@ -185,3 +205,5 @@ def test_dashboard_fits_the_screen_and_has_no_serious_accessibility_violations(
     shoot(page, tmp_path, f"dashboard-{viewport['width']}")
     assert horizontal_overflow(page) <= 0
     assert serious_violations(page) == []
+    link = page.get_by_role("link", name="Open “Pump manual”")
+    assert link.get_attribute("href") == f"/admin/ingestion/document/{failed.pk}/change/"
