@@ -7,7 +7,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.timezone import localtime
 
 import audit.services as audit
 from audit.admin import AuditedAdminMixin
@@ -48,9 +50,8 @@ class GoldenSetAdmin(AuditedAdminMixin, admin.ModelAdmin):
         if run is None:
             return "-"
         url = reverse("admin:evaluation_evalrun_change", args=[run.pk])
-        return format_html(
-            '<a href="{}">{} ({})</a>', url, run.get_status_display(), run.created_at
-        )
+        when = date_format(localtime(run.created_at), "DATETIME_FORMAT")
+        return format_html('<a href="{}">{} ({})</a>', url, run.get_status_display(), when)
 
     @admin.action(description="Start an evaluation run")
     def start_run(self, request: HttpRequest, queryset: QuerySet[GoldenSet]) -> None:
