@@ -24,7 +24,7 @@ from evaluation.models import (
     EvalRun,
     GoldenSet,
 )
-from ingestion.models import Document
+from ingestion.models import Document, DocumentVersion
 
 # Eval metrics drawn on the quality chart: retrieval precision and nDCG, and faithfulness.
 CHARTED_METRIC_PREFIXES = ("P@", "nDCG@", "doc_P@", "doc_nDCG@", "faithfulness")
@@ -192,12 +192,18 @@ def alert_rows(alerts: list[Alert]) -> list[AlertRow]:
     ]
     failed: dict[date, list[Document]] = {}
     if failed_days:
-        for document in Document.objects.filter(
-            status=Document.Status.FAILED,
-            updated_at__gte=_day_start(min(failed_days)),
-            updated_at__lt=_day_start(max(failed_days) + timedelta(days=1)),
-        ).only("pk", "title", "updated_at"):
-            failed.setdefault(timezone.localdate(document.updated_at), []).append(document)
+        # As the rollups count them: a version that failed, on the day it was uploaded.
+        versions = DocumentVersion.objects.filter(
+            ready_at__isnull=True,
+            created_at__gte=_day_start(min(failed_days)),
+            created_at__lt=_day_start(max(failed_days) + timedelta(days=1)),
+        ).exclude(error="")
+        for version in versions.select_related("document").only(
+            "created_at", "document__id", "document__title"
+        ):
+            day = timezone.localdate(version.created_at, timezone.get_default_timezone())
+            if version.document not in failed.setdefault(day, []):
+                failed[day].append(version.document)
     return [_alert_row(alert, failed) for alert in alerts]
 
 
@@ -223,7 +229,7 @@ def _alert_row(alert: Alert, failed: dict[date, list[Document]]) -> AlertRow:
             document = on_day[0]
             url = reverse("admin:ingestion_document_change", args=[document.pk])
             return AlertRow(alert, url, f"Open “{document.title}”")
-        return AlertRow(alert, f"{documents}?status__exact=failed", "Failed documents")
+        return AlertRow(alert, f"{documents}?status__exact=failed", f"{len(on_day)} documents")
     if alert.kind == Alert.Kind.METRIC_DROP and rest.startswith("run-"):
         run_id = rest.removeprefix("run-").split(":", 1)[0]
         if run_id.isdigit():

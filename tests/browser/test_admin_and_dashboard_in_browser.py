@@ -17,7 +17,7 @@ from evaluation import rollups
 from evaluation.models import Alert, DailyRollup
 from ingestion import services
 from ingestion.models import Document
-from tests.factories import DocumentFactory, MessageFactory
+from tests.factories import DocumentFactory, DocumentVersionFactory, MessageFactory
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = [
@@ -192,6 +192,7 @@ def test_dashboard_fits_the_screen_and_has_no_serious_accessibility_violations(
         MessageFactory(conversation__owner=alice)
     rollups.update_rollups()
     failed = DocumentFactory(title="Pump manual", status=Document.Status.FAILED)
+    DocumentVersionFactory(document=failed, error="Parse failed")
     Alert.objects.create(
         kind=Alert.Kind.INGESTION,
         key=f"ingestion:{rollups.local_today()}",

@@ -14,7 +14,12 @@ from evaluation import rollups
 from evaluation.metric_names import metric_definition, metric_label
 from evaluation.models import Alert, DailyRollup
 from ingestion.models import Document
-from tests.factories import DocumentFactory, FeedbackEventFactory, MessageFactory
+from tests.factories import (
+    DocumentFactory,
+    DocumentVersionFactory,
+    FeedbackEventFactory,
+    MessageFactory,
+)
 
 DASHBOARD = reverse("evaluation:dashboard")
 REFRESH = reverse("evaluation:refresh")
@@ -123,6 +128,7 @@ def test_metric_definitions():
 
 def test_a_failed_ingestion_alert_links_to_the_document(client, olga):
     document = DocumentFactory(title="Pump manual", status=Document.Status.FAILED)
+    DocumentVersionFactory(document=document, error="Parse failed")
     today = rollups.local_today()
     Alert.objects.create(
         kind=Alert.Kind.INGESTION, key=f"ingestion:{today}", metric="documents_failed",
@@ -162,3 +168,17 @@ def test_alerts_say_which_channels_are_configured(client, olga, settings):
     client.force_login(olga)
     html = text_of(client.get(DASHBOARD))
     assert "Sent by e-mail to 1 address and webhook." in html and "Waiting to send" in html
+
+
+def test_an_alert_about_several_failed_ingestions_links_to_the_failed_documents(client, olga):
+    today = rollups.local_today()
+    for title in ["A", "B"]:
+        document = DocumentFactory(title=title, status=Document.Status.FAILED)
+        DocumentVersionFactory(document=document, error="Parse failed")
+    Alert.objects.create(
+        kind=Alert.Kind.INGESTION, key=f"ingestion:{today}", metric="documents_failed",
+        message="2 document ingestions failed.",
+    )  # fmt: skip
+    client.force_login(olga)
+    url = reverse("admin:ingestion_document_changelist")
+    assert f'<a href="{url}?status__exact=failed">2 documents</a>' in text_of(client.get(DASHBOARD))
