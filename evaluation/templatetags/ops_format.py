@@ -77,3 +77,11 @@ def ago(moment: datetime | None) -> str:
     if moment is None:
         return MISSING
     return formats.ago((timezone.now() - moment).total_seconds())
+
+
+@register.filter
+def metric_value(value: float | None, name: str) -> str:
+    """A metric's value as people read it: times in ms or s, scores to 3 places."""
+    if value is None:
+        return MISSING
+    return formats.duration_ms(value) if name.endswith("_ms") else formats.score(value)

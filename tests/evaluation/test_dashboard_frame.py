@@ -182,3 +182,15 @@ def test_an_alert_about_several_failed_ingestions_links_to_the_failed_documents(
     client.force_login(olga)
     url = reverse("admin:ingestion_document_changelist")
     assert f'<a href="{url}?status__exact=failed">2 documents</a>' in text_of(client.get(DASHBOARD))
+
+
+def test_the_run_page_names_metrics_for_people_and_times_in_seconds(client, olga):
+    from tests.factories import EvalRunFactory
+
+    run = EvalRunFactory(metrics={"doc_RR@10": 0.3926598140000124, "latency_ms": 17175.16})
+    client.force_login(olga)
+    html = text_of(client.get(reverse("evaluation:dashboard-run", args=[run.pk])))
+    assert "Reciprocal rank, top 10 documents" in html
+    assert "1 / rank of the first relevant document" in html  # the definition, for the tooltip
+    assert ">0.393<" in html and "17.2 s" in html
+    assert "0.3926598" not in html and "17175.16" not in html
