@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 
 from chat.models import Conversation, Message
 from ingestion.models import Chunk, Collection
+from ragapp.formats import duration_ms, score
 
 
 class CollectionFilter(admin.SimpleListFilter):
@@ -34,7 +35,7 @@ class MessageAdmin(admin.ModelAdmin):
         "kind",
         "generator",
         "variant",
-        "total_ms",
+        "total_time",
         "created_at",
     ]
     list_filter = [CollectionFilter, "kind", "generator", "variant", "created_at"]
@@ -44,7 +45,7 @@ class MessageAdmin(admin.ModelAdmin):
     fields = [
         "question", "user", "answer", "kind", "generator", "model",
         "fallback_reason", "variant", "template_version", "search_mode", "collection_ids",
-        "retrieval", "embed_ms", "search_ms", "generate_ms", "total_ms", "prompt_tokens",
+        "retrieval", "embed_time", "search_time", "generate_time", "total_time", "prompt_tokens",
         "completion_tokens", "cost", "created_at",
     ]  # fmt: skip
     readonly_fields = fields
@@ -54,6 +55,22 @@ class MessageAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Message | None = None) -> bool:
         return False
+
+    @admin.display(description="Embedding the question")
+    def embed_time(self, message: Message) -> str:
+        return duration_ms(message.embed_ms)
+
+    @admin.display(description="Search")
+    def search_time(self, message: Message) -> str:
+        return duration_ms(message.search_ms)
+
+    @admin.display(description="Generation")
+    def generate_time(self, message: Message) -> str:
+        return duration_ms(message.generate_ms)
+
+    @admin.display(description="Total time", ordering="total_ms")
+    def total_time(self, message: Message) -> str:
+        return duration_ms(message.total_ms)
 
     @admin.display(description="Answer as shown")
     def answer(self, message: Message) -> str:
@@ -77,10 +94,8 @@ class MessageAdmin(admin.ModelAdmin):
                     else f"#{row['chunk_id']} (gone)",
                     row["dense_rank"] or "–",
                     row["keyword_rank"] or "–",
-                    f"{row['dense_similarity']:.3f}"
-                    if row["dense_similarity"] is not None
-                    else "–",
-                    f"{row['score']:.4f}",
+                    score(row["dense_similarity"]),
+                    score(row["score"], 4),
                 )
                 for row in message.retrieved
             ),

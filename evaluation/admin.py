@@ -7,7 +7,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.timezone import localtime
 
 import audit.services as audit
 from audit.admin import AuditedAdminMixin
@@ -15,6 +17,7 @@ from chat.models import Message
 from evaluation import golden_sets, runs
 from evaluation.models import EvalResult, EvalRun, GoldenItem, GoldenSet, RelevantDocument
 from feedback.admin import AnswerReviewAdmin as FeedbackAnswerReviewAdmin
+from ragapp.formats import duration_ms, score
 
 
 class ImportForm(forms.Form):
@@ -47,9 +50,8 @@ class GoldenSetAdmin(AuditedAdminMixin, admin.ModelAdmin):
         if run is None:
             return "-"
         url = reverse("admin:evaluation_evalrun_change", args=[run.pk])
-        return format_html(
-            '<a href="{}">{} ({})</a>', url, run.get_status_display(), run.created_at
-        )
+        when = date_format(localtime(run.created_at), "DATETIME_FORMAT")
+        return format_html('<a href="{}">{} ({})</a>', url, run.get_status_display(), when)
 
     @admin.action(description="Start an evaluation run")
     def start_run(self, request: HttpRequest, queryset: QuerySet[GoldenSet]) -> None:
@@ -122,7 +124,10 @@ class GoldenItemAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_filter = ["golden_set"]
     search_fields = ["question", "external_id"]
     inlines = [RelevantDocumentInline]
-    raw_id_fields = ["relevant_chunks", "source_message"]
+    # Chunks are picked by searching their text (ChunkAdmin's full-text search, limited to the
+    # collections the user curates), not by typing ids.
+    autocomplete_fields = ["relevant_chunks"]
+    raw_id_fields = ["source_message"]
     readonly_fields = ["added_by", "created_at"]
     fields = [
         "golden_set", "external_id", "question", "reference_answer", "relevant_chunks",
@@ -154,7 +159,7 @@ class GoldenItemAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 class EvalResultInline(admin.TabularInline):
     model = EvalResult
-    fields = ["question", "answer_kind", "metrics", "latency_ms", "error"]
+    fields = ["question", "answer_kind", "scores", "latency", "error"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -162,6 +167,26 @@ class EvalResultInline(admin.TabularInline):
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+    @admin.display(description="Latency")
+    def latency(self, result: EvalResult) -> str:
+        return duration_ms(result.latency_ms)
+
+    @admin.display(description="Metrics")
+    def scores(self, result: EvalResult) -> str:
+        return metric_list(result.metrics)
+
+
+def metric_list(metrics: dict) -> str:
+    """A metrics dict as "name 0.393 · name 1.2 s": rounded, times in human units."""
+    parts = []
+    for name, value in sorted(metrics.items()):
+        if isinstance(value, float | int) and not isinstance(value, bool):
+            shown = duration_ms(value) if name.endswith("_ms") else score(value)
+        else:
+            shown = str(value)
+        parts.append(f"{name} {shown}")
+    return " · ".join(parts) or "–"
 
 
 @admin.register(EvalRun)
@@ -177,13 +202,17 @@ class EvalRunAdmin(admin.ModelAdmin):
     ]
     list_filter = ["golden_set", "status", "trigger"]
     readonly_fields = [
-        "golden_set", "status", "trigger", "config", "item_ids", "metrics", "baseline", "error",
+        "golden_set", "status", "trigger", "config", "item_ids", "run_metrics", "baseline", "error",
         "started_by", "created_at", "started_at", "finished_at",
     ]  # fmt: skip
     inlines = [EvalResultInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    @admin.display(description="Metrics")
+    def run_metrics(self, run: EvalRun) -> str:
+        return metric_list(run.metrics)
 
     @admin.display(description="nDCG@k (documents)")
     def ndcg(self, run: EvalRun) -> str:

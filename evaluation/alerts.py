@@ -16,6 +16,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from evaluation.comparison import regressions
+from evaluation.metric_names import metric_label
 from evaluation.models import Alert, DailyRollup, DriftReport
 from evaluation.rollups import stale_documents
 from evaluation.selectors import latest_done_runs, reference_run
@@ -53,7 +54,8 @@ def _findings(day: date) -> list[Finding]:
                     regression.metric,
                     regression.current,
                     regression.baseline,
-                    f'{regression.metric} of golden set "{run.golden_set.name}" went from '
+                    f"{metric_label(regression.metric)} ({regression.metric}) of golden set "
+                    f'"{run.golden_set.name}" went from '
                     f"{regression.baseline:.3f} to {regression.current:.3f} in run {run.pk} "
                     f"(baseline run {baseline.pk}).",
                 )

@@ -24,6 +24,8 @@ from numpy.typing import ArrayLike, NDArray
 STABLE_BELOW = 0.1
 MAJOR_ABOVE = 0.25
 EPSILON = 1e-4  # share given to an empty bin, so that ln() stays finite
+# Below this many questions in a window, a distribution (and its PSI) is noise, not drift.
+MIN_DRIFT_QUESTIONS = 30
 
 
 def drift_level(psi: float) -> str:

@@ -16,8 +16,7 @@ from providers import embeddings
 
 logger = logging.getLogger(__name__)
 
-# Below this many questions in a window, a distribution (and its PSI) is noise, not drift.
-MIN_DRIFT_QUESTIONS = 30
+MIN_DRIFT_QUESTIONS = drift.MIN_DRIFT_QUESTIONS
 
 
 DRIFT_TOPICS = 8

@@ -13,8 +13,12 @@ class DashboardRangeForm(forms.Form):
 
     MAX_DAYS = 366
 
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     collection = forms.ModelChoiceField(
         queryset=Collection.objects.none(), required=False, empty_label="All collections"
     )

@@ -4,15 +4,17 @@ cost depends on the date range, not on the traffic."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
 from django.db.models import F, Sum
+from django.urls import reverse
 from django.utils import timezone
 
 from evaluation.comparison import LOWER_IS_BETTER, baseline_metrics
+from evaluation.drift import MIN_DRIFT_QUESTIONS
 from evaluation.experiments import VariantCounts, VariantRow, compare_variants, pick_control
 from evaluation.models import (
     Alert,
@@ -22,6 +24,7 @@ from evaluation.models import (
     EvalRun,
     GoldenSet,
 )
+from ingestion.models import Document, DocumentVersion
 
 # Eval metrics drawn on the quality chart: retrieval precision and nDCG, and faithfulness.
 CHARTED_METRIC_PREFIXES = ("P@", "nDCG@", "doc_P@", "doc_nDCG@", "faithfulness")
@@ -74,8 +77,11 @@ class Dashboard:
     scorecard: list[DocumentScore]
     review_next: list[DocumentScore]
     runs: list[EvalRun]
-    alerts: list[Alert]
+    alerts: list[AlertRow]
     golden_sets: list[GoldenSet]
+    updated_at: datetime | None  # when the range's rollups were last recomputed
+    empty: dict[str, str]  # chart name → why it has nothing to draw (absent when it has)
+    alert_channels: list[str]
 
 
 def ops_dashboard(*, start: date, end: date, collection_id: int | None = None) -> Dashboard:
@@ -110,9 +116,140 @@ def ops_dashboard(*, start: date, end: date, collection_id: int | None = None) -
         scorecard=scorecard,
         review_next=review_next,
         runs=runs,
-        alerts=recent_alerts(),
+        alerts=alert_rows(recent_alerts()),
         golden_sets=list(GoldenSet.objects.order_by("name")),
+        updated_at=max((row.updated_at for row in rollups), default=None),
+        empty=_empty_charts(rollups, drift, end=end),
+        alert_channels=alert_channels(),
     )
+
+
+def _empty_charts(
+    rollups: list[DailyRollup], drift: list[DriftReport], *, end: date
+) -> dict[str, str]:
+    """Why each chart has nothing to draw, for an explicit empty state instead of bare axes."""
+    empty = {}
+    if not any(row.answers for row in rollups):
+        no_answers = "No answers in this range."
+        empty |= {"feedback": no_answers, "answers": no_answers}
+    if not any(row.latency_p50_ms is not None for row in rollups):
+        empty["latency"] = "No answer times in this range."
+    if not any(row.documents_ingested or row.documents_failed for row in rollups):
+        empty["ingestion"] = "No documents ingested or failed in this range."
+    psi = ("query_psi", "score_psi", "feedback_psi", "query_centroid_distance", "coverage_gap")
+    if not any(getattr(report, name) is not None for report in drift for name in psi):
+        empty["drift"] = drift_needs(end=end)
+    return empty
+
+
+def drift_needs(*, end: date) -> str:
+    """What drift is waiting for: enough days of history for its baseline, or enough questions."""
+    needed = settings.DRIFT_BASELINE_DAYS + settings.DRIFT_BASELINE_GAP_DAYS
+    first = (
+        DailyRollup.objects.filter(collection__isnull=True, variant="", answers__gt=0)
+        .order_by("day")
+        .values_list("day", flat=True)
+        .first()
+    )
+    have = (end - first).days + 1 if first else 0
+    if have < needed:
+        return (
+            f"Drift needs a baseline of {settings.DRIFT_BASELINE_DAYS} days of questions ending "
+            f"{settings.DRIFT_BASELINE_GAP_DAYS} days before the day compared: {needed} days "
+            f"of history, {have} so far."
+        )
+    return (
+        f"No drift figures in this range: each day and its baseline need at least "
+        f"{MIN_DRIFT_QUESTIONS} questions, and drift is computed after midnight."
+    )
+
+
+def alert_channels() -> list[str]:
+    """Where alerts are sent, as configured (ALERT_EMAILS, ALERT_WEBHOOK_URL)."""
+    channels = []
+    if settings.ALERT_EMAILS:
+        count = len(settings.ALERT_EMAILS)
+        channels.append(f"e-mail to {count} address{'es' if count != 1 else ''}")
+    if settings.ALERT_WEBHOOK_URL:
+        channels.append("webhook")
+    return channels
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    alert: Alert
+    subject_url: str
+    subject_label: str
+
+
+def alert_rows(alerts: list[Alert]) -> list[AlertRow]:
+    """Each alert with a link to what it is about. One query at most (failed documents)."""
+    failed_days = [
+        day
+        for alert in alerts
+        if alert.kind == Alert.Kind.INGESTION
+        and (day := _day(alert.key.rsplit(":", 1)[-1])) is not None
+    ]
+    failed: dict[date, list[Document]] = {}
+    if failed_days:
+        # As the rollups count them: a version that failed, on the day it was uploaded.
+        versions = DocumentVersion.objects.filter(
+            ready_at__isnull=True,
+            created_at__gte=_day_start(min(failed_days)),
+            created_at__lt=_day_start(max(failed_days) + timedelta(days=1)),
+        ).exclude(error="")
+        for version in versions.select_related("document").only(
+            "created_at", "document__id", "document__title"
+        ):
+            day = timezone.localdate(version.created_at, timezone.get_default_timezone())
+            if version.document not in failed.setdefault(day, []):
+                failed[day].append(version.document)
+    return [_alert_row(alert, failed) for alert in alerts]
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
+
+
+def _alert_row(alert: Alert, failed: dict[date, list[Document]]) -> AlertRow:
+    """The link of an alert, from its kind and key (see evaluation/alerts.py for the keys)."""
+    _, _, rest = alert.key.partition(":")
+    day = _day(rest.rsplit(":", 1)[-1])
+    documents = reverse("admin:ingestion_document_changelist")
+    if alert.kind == Alert.Kind.INGESTION:
+        on_day = failed.get(day, [])
+        if len(on_day) == 1:
+            document = on_day[0]
+            url = reverse("admin:ingestion_document_change", args=[document.pk])
+            return AlertRow(alert, url, f"Open “{document.title}”")
+        return AlertRow(alert, f"{documents}?status__exact=failed", f"{len(on_day)} documents")
+    if alert.kind == Alert.Kind.METRIC_DROP and rest.startswith("run-"):
+        run_id = rest.removeprefix("run-").split(":", 1)[0]
+        if run_id.isdigit():
+            return AlertRow(
+                alert, reverse("evaluation:dashboard-run", args=[int(run_id)]), f"Run #{run_id}"
+            )
+    if alert.kind == Alert.Kind.FAITHFULNESS and day is not None:
+        answers = reverse("admin:chat_message_changelist")
+        query = (
+            f"created_at__year={day.year}&created_at__month={day.month}&created_at__day={day.day}"
+        )
+        return AlertRow(alert, f"{answers}?{query}", f"Answers of {day:%-d %b}")
+    if alert.kind == Alert.Kind.DRIFT and day is not None:
+        dashboard = reverse("evaluation:dashboard")
+        return AlertRow(
+            alert, f"{dashboard}?start={day - timedelta(days=29)}&end={day}#drift", "Drift chart"
+        )
+    if alert.kind == Alert.Kind.FRESHNESS:
+        return AlertRow(alert, f"{documents}?status__exact=ready", "Documents")
+    return AlertRow(alert, "", "")
 
 
 def variant_comparison(*, start: date, end: date) -> list[VariantRow]:
@@ -255,6 +392,8 @@ def _totals(rollups: list[DailyRollup]) -> dict[str, Any]:
     faithfulness_sum = sum(row.faithfulness * row.scored for row in rollups if row.faithfulness)
     return {
         "answers": answers,
+        "votes": votes,
+        "scored": scored,
         "no_answer_rate": _rate(sum(row.no_answers for row in rollups), answers),
         "up_share": _rate(sum(row.votes_up for row in rollups), votes),
         "copy_rate": _rate(sum(row.answers_copied for row in rollups), answers),

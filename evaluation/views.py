@@ -12,8 +12,10 @@ from functools import wraps
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
@@ -53,8 +55,26 @@ def ops_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 @require_GET
 @ops_required
 def dashboard(request: HtmxHttpRequest) -> HttpResponse:
+    return _render_dashboard(request, request.GET)
+
+
+@require_POST
+@ops_required
+def refresh(request: HtmxHttpRequest) -> HttpResponse:
+    """Recompute today's rollups now (beat does it every few minutes), then show the range."""
+    rollups.update_rollups(days=[rollups.local_today()])
+    if request.htmx:
+        return _render_dashboard(request, request.POST)
+    fields = ["start", "end", "collection"]
+    query = urlencode({name: request.POST[name] for name in fields if request.POST.get(name)})
+    return redirect(
+        f"{reverse('evaluation:dashboard')}?{query}" if query else "evaluation:dashboard"
+    )
+
+
+def _render_dashboard(request: HtmxHttpRequest, params: QueryDict) -> HttpResponse:
     form = DashboardRangeForm(
-        request.GET or None,
+        params or None,
         collections=collections_readable_by(request.user),
         today=rollups.local_today(),
     )
@@ -82,7 +102,14 @@ def acknowledge_alert(request: HtmxHttpRequest, alert_id: int) -> HttpResponse:
     alert = alerts.acknowledge_alert(alert=get_object_or_404(Alert, pk=alert_id), user=request.user)
     if not request.htmx:
         return redirect("evaluation:dashboard")
-    return render(request, "evaluation/partials/alert.html", {"alert": alert})
+    (row,) = selectors.alert_rows([alert])
+    context = {
+        "alert": alert,
+        "subject_url": row.subject_url,
+        "subject_label": row.subject_label,
+        "channels": selectors.alert_channels(),
+    }
+    return render(request, "evaluation/partials/alert.html", context)
 
 
 @require_POST

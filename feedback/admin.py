@@ -5,7 +5,7 @@ import csv
 from django.contrib import admin
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 
 import audit.services as audit
 from chat.admin import MessageAdmin
@@ -21,7 +21,7 @@ class FeedbackEventAdmin(admin.ModelAdmin):
         "kind",
         "rating",
         "reason",
-        "has_comment",
+        "comment_text",
         "variant",
         "created_at",
     ]
@@ -29,9 +29,14 @@ class FeedbackEventAdmin(admin.ModelAdmin):
     search_fields = ["comment", "message__question"]
     list_select_related = ["message", "user"]
 
-    @admin.display(boolean=True, description="Comment")
-    def has_comment(self, event: FeedbackEvent) -> bool:
-        return bool(event.comment)
+    @admin.display(description="Comment", ordering="comment")
+    def comment_text(self, event: FeedbackEvent) -> str:
+        return _excerpt(event.comment) or "–"
+
+
+def _excerpt(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _votes(**lookup) -> Exists:
@@ -96,10 +101,24 @@ class AnswerReviewAdmin(MessageAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Message]:
         return super().get_queryset(request).prefetch_related("feedback")
 
-    @admin.display(description="Rating")
+    @admin.display(description="Rating, reason and comment")
     def rating(self, message: Message) -> str:
         votes = [e for e in message.feedback.all() if e.kind == FeedbackEvent.Kind.VOTE]
-        return " ".join(("👍" if v.rating == 1 else f"👎 {v.reason}").strip() for v in votes)
+        return format_html_join(
+            "",
+            '<div class="vote"><span aria-label="{}">{}</span>{}{}</div>',
+            (
+                (
+                    "Thumbs up" if vote.rating == 1 else "Thumbs down",
+                    "👍" if vote.rating == 1 else "👎",
+                    format_html(" <strong>{}</strong>", vote.get_reason_display())
+                    if vote.reason
+                    else "",
+                    format_html(" “{}”", _excerpt(vote.comment)) if vote.comment else "",
+                )
+                for vote in votes
+            ),
+        )
 
     @admin.display(description="Feedback")
     def feedback_given(self, message: Message) -> str:

@@ -1,14 +1,20 @@
 from __future__ import annotations
 
+import re
+
 from django.contrib import admin, messages
+from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import Count, F, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.timezone import localtime
 
 from audit.admin import AuditedAdminMixin
 from audit.services import Action
@@ -16,6 +22,8 @@ from ingestion import services
 from ingestion.forms import UploadForm
 from ingestion.models import Chunk, Collection, Document, DocumentVersion
 from ingestion.selectors import collections_curated_by
+from ingestion.services import UploadOutcome
+from ragapp.formats import duration_seconds
 
 
 class CuratedCollectionsMixin:
@@ -51,6 +59,23 @@ class CollectionAdmin(admin.ModelAdmin):
         return collection.document_count
 
 
+class ContentTypeFilter(admin.SimpleListFilter):
+    """Detected formats; documents not parsed yet have none (a labelled choice, not a blank)."""
+
+    title = "content type"
+    parameter_name = "content_type"
+
+    def lookups(self, request, model_admin):
+        queryset = model_admin.get_queryset(request).order_by()
+        found = sorted(queryset.values_list("content_type", flat=True).distinct())
+        return [(value or "none", value.upper() or "Not detected yet") for value in found]
+
+    def queryset(self, request, queryset: QuerySet[Document]):
+        if self.value() is None:
+            return queryset
+        return queryset.filter(content_type="" if self.value() == "none" else self.value())
+
+
 class DocumentVersionInline(admin.TabularInline):
     model = DocumentVersion
     extra = 0
@@ -59,14 +84,14 @@ class DocumentVersionInline(admin.TabularInline):
         "number",
         "content_type",
         "sha256",
-        "size_bytes",
+        "size",
         "element_count",
         "chunk_count",
         "page_count",
         "token_count",
         "embedding_model",
-        "parse_seconds",
-        "embed_seconds",
+        "parse_time",
+        "embed_time",
         "ready_at",
         "error",
     ]
@@ -75,19 +100,31 @@ class DocumentVersionInline(admin.TabularInline):
     def has_add_permission(self, request: HttpRequest, obj: Document | None = None) -> bool:
         return False
 
+    @admin.display(description="Size")
+    def size(self, version: DocumentVersion) -> str:
+        return filesizeformat(version.size_bytes)
+
+    @admin.display(description="Parsing")
+    def parse_time(self, version: DocumentVersion) -> str:
+        return duration_seconds(version.parse_seconds)
+
+    @admin.display(description="Embedding")
+    def embed_time(self, version: DocumentVersion) -> str:
+        return duration_seconds(version.embed_seconds)
+
 
 @admin.register(Document)
 class DocumentAdmin(AuditedAdminMixin, CuratedCollectionsMixin, admin.ModelAdmin):
     list_display = [
         "title",
         "collection",
-        "content_type",
+        "content_type_cell",
         "live_status",
         "version",
         "chunks_link",
-        "updated_at",
+        "updated",
     ]
-    list_filter = ["status", "collection", "content_type"]
+    list_filter = ["status", "collection", ContentTypeFilter]
     search_fields = ["title", "source_name", "external_id"]
     list_select_related = ["collection", "current_version"]
     readonly_fields = [
@@ -118,53 +155,91 @@ class DocumentAdmin(AuditedAdminMixin, CuratedCollectionsMixin, admin.ModelAdmin
         return [path("upload/", upload, name="ingestion_document_upload"), *super().get_urls()]
 
     def upload_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload a batch: each file is accepted or refused on its own (per-file results).
+
+        With htmx the results replace only the results box, so the file selection survives
+        a refused file or a form error; without JavaScript the page redirects to the list.
+        """
         collections = collections_curated_by(request.user)
         form = UploadForm(request.POST or None, request.FILES or None, collections=collections)
+        outcomes = None
         if request.method == "POST" and form.is_valid():
-            results = [
-                services.add_document(
-                    collection=form.cleaned_data["collection"],
-                    file=upload,
-                    source_name=upload.name,
-                    uploaded_by=request.user,
-                )
-                for upload in form.cleaned_data["files"]
-            ]
-            queued = sum(result.created_version for result in results)
-            self.message_user(
-                request, f"{queued} queued for ingestion, {len(results) - queued} unchanged."
+            collection = form.cleaned_data["collection"]
+            outcomes = services.add_uploads(
+                collection=collection,
+                files=form.cleaned_data["files"],
+                uploaded_by=request.user,
+                allow_duplicates=form.cleaned_data["allow_duplicates"],
             )
-            url = reverse("admin:ingestion_document_changelist")
-            return HttpResponseRedirect(
-                f"{url}?collection__id__exact={form.cleaned_data['collection'].pk}"
-            )
+            if not getattr(request, "htmx", False):
+                self._report_outcomes(request, outcomes)
+                url = reverse("admin:ingestion_document_changelist")
+                return HttpResponseRedirect(f"{url}?collection__id__exact={collection.pk}")
         context = {
             **self.admin_site.each_context(request),
             "form": form,
+            "outcomes": outcomes,
             "title": "Upload documents",
+            "opts": self.model._meta,
         }
+        if getattr(request, "htmx", False):
+            return render(request, "ingestion/partials/upload_results.html", context)
         return render(request, "admin/ingestion/document/upload.html", context)
+
+    def _report_outcomes(self, request: HttpRequest, outcomes: list[UploadOutcome]) -> None:
+        kinds = [outcome.kind for outcome in outcomes]
+        queued, unchanged = kinds.count(UploadOutcome.Kind.QUEUED), kinds.count("unchanged")
+        self.message_user(request, f"{queued} queued for ingestion, {unchanged} unchanged.")
+        for outcome in outcomes:
+            if outcome.kind == UploadOutcome.Kind.REJECTED:
+                self.message_user(
+                    request, f"{outcome.name} was not added: {outcome.reason}", messages.ERROR
+                )
+            elif outcome.kind == UploadOutcome.Kind.DUPLICATE:
+                url = reverse("admin:ingestion_document_change", args=[outcome.document.pk])
+                self.message_user(
+                    request,
+                    format_html(
+                        '{} was not added: the same content is already <a href="{}">{}</a>.',
+                        outcome.name,
+                        url,
+                        outcome.document.title,
+                    ),
+                    messages.WARNING,
+                )
 
     @admin.display(description="Status", ordering="status")
     def live_status(self, document: Document) -> str:
         html = render_to_string("ingestion/partials/document_status.html", {"document": document})
         return mark_safe(html)  # noqa: S308 - our own template, autoescaped
 
+    @admin.display(description="Type", ordering="content_type")
+    def content_type_cell(self, document: Document) -> str:
+        return self._cell(document, "content_type")
+
     @admin.display(description="Version")
     def version(self, document: Document) -> str:
-        return f"v{document.current_version.number}" if document.current_version else "–"
+        return self._cell(document, "version")
 
     @admin.display(description="Chunks")
     def chunks_link(self, document: Document) -> str:
-        if not document.current_version:
-            return "–"
-        url = reverse("admin:ingestion_chunk_changelist")
+        return self._cell(document, "chunks")
+
+    @admin.display(description="Updated", ordering="updated_at")
+    def updated(self, document: Document) -> str:
         return format_html(
-            '<a href="{}?version__id__exact={}">{} chunks</a>',
-            url,
-            document.current_version_id,
-            document.current_version.chunk_count,
+            '<time datetime="{}" title="{}">{}</time>',
+            document.updated_at.isoformat(),
+            date_format(localtime(document.updated_at), "DATETIME_FORMAT"),
+            naturaltime(document.updated_at),
         )
+
+    def _cell(self, document: Document, cell: str) -> str:
+        # The status poll re-sends these cells when ingestion ends (ingestion/views.py).
+        html = render_to_string(
+            "ingestion/partials/document_cells.html", {"document": document, "cell": cell}
+        )
+        return mark_safe(html)  # noqa: S308 - our own template, autoescaped
 
     @admin.action(description="Re-ingest selected documents")
     def reingest(self, request: HttpRequest, queryset: QuerySet[Document]) -> None:
@@ -214,12 +289,22 @@ class ChunkAdmin(CuratedCollectionsMixin, admin.ModelAdmin):
         return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Chunk]:
-        return super().get_queryset(request).defer("embedding")
+        # select_related: the autocomplete picker (golden items) labels chunks with their title.
+        return super().get_queryset(request).select_related("document").defer("embedding")
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet[Chunk], search_term: str):
+        """Full-text search over the chunks the user may curate (get_queryset has filtered them);
+        the autocomplete picker of golden items searches here too, as the user types, so the
+        last word also matches as a prefix ("pump" finds "pumps")."""
         if not search_term.strip():
             return queryset, False
+        if search_term.strip().isdigit():
+            return queryset.filter(pk=int(search_term)), False
         query = SearchQuery(search_term, config="english", search_type="websearch")
+        words = re.findall(r"\w+", search_term)
+        if words:
+            prefix = " & ".join(f"{word}:*" for word in words)
+            query = query | SearchQuery(prefix, config="english", search_type="raw")
         return (
             queryset.filter(search_vector=query)
             .annotate(rank=SearchRank(F("search_vector"), query))

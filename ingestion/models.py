@@ -171,7 +171,9 @@ class Chunk(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.version} #{self.ordinal}"
+        # Shown in the admin's chunk pickers: which document, which chunk, what it says.
+        text = " ".join(self.text.split())
+        return f"{self.document} #{self.ordinal}: {text[:80]}{'…' if len(text) > 80 else ''}"
 
 
 # Keyword search: BM25 over PostgreSQL's English full-text lexemes (the Chunk.search_vector).

@@ -49,6 +49,23 @@ class AddResult:
     created_version: bool
 
 
+@dataclass(frozen=True)
+class UploadOutcome:
+    """What became of one file of a batch upload, for the per-file results."""
+
+    class Kind:
+        QUEUED = "queued"  # a new document or a new version, queued for ingestion
+        UNCHANGED = "unchanged"  # the same bytes under the same name: nothing to do
+        DUPLICATE = "duplicate"  # the same bytes as another document: not added
+        REJECTED = "rejected"  # not stored at all (`reason` says why)
+
+    name: str
+    kind: str
+    size_bytes: int
+    document: Document | None = None
+    reason: str = ""
+
+
 def limits_from_settings() -> Limits:
     return Limits(
         max_bytes=settings.INGEST_MAX_UPLOAD_MB * 2**20,
@@ -111,6 +128,54 @@ def add_document(
         _queue(document)
         _audit_upload(document, uploaded_by, created_version=True, version=version.number)
     return AddResult(document=document, created_version=True)
+
+
+def add_uploads(
+    *,
+    collection: Collection,
+    files: list[IO[bytes]],
+    uploaded_by: AbstractBaseUser | None = None,
+    allow_duplicates: bool = False,
+) -> list[UploadOutcome]:
+    """Add each file of a batch on its own: a bad file is reported by name, the others go on.
+
+    A file whose bytes are already the current content of another document of the collection
+    is not added (unless `allow_duplicates`): a second copy would double its chunks in answers.
+    """
+    max_bytes = settings.INGEST_MAX_UPLOAD_MB * 2**20
+    outcomes = []
+    for file in files:
+        name = Path(getattr(file, "name", "") or "upload").name
+        sha256, size = _digest(file)
+        if size == 0:
+            outcomes.append(
+                UploadOutcome(name, UploadOutcome.Kind.REJECTED, 0, reason="The file is empty.")
+            )
+            continue
+        if size > max_bytes:
+            reason = (
+                f"The file is {size / 2**20:.1f} MB; the limit is "
+                f"{settings.INGEST_MAX_UPLOAD_MB} MB."
+            )
+            outcomes.append(UploadOutcome(name, UploadOutcome.Kind.REJECTED, size, reason=reason))
+            continue
+        twin = (
+            None
+            if allow_duplicates
+            else Document.objects.filter(collection=collection, sha256=sha256)
+            .exclude(source_name=name)
+            .order_by("pk")
+            .first()
+        )
+        if twin is not None:
+            outcomes.append(UploadOutcome(name, UploadOutcome.Kind.DUPLICATE, size, document=twin))
+            continue
+        result = add_document(
+            collection=collection, file=file, source_name=name, uploaded_by=uploaded_by
+        )
+        kind = UploadOutcome.Kind.QUEUED if result.created_version else UploadOutcome.Kind.UNCHANGED
+        outcomes.append(UploadOutcome(name, kind, size, document=result.document))
+    return outcomes
 
 
 def _audit_upload(document: Document, actor, **details) -> None:

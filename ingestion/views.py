@@ -14,6 +14,11 @@ from ingestion.selectors import collections_curated_by
 def document_status(request: HttpRequest, pk: int) -> HttpResponse:
     """The live status cell of the admin's document list; htmx polls it until it is finished."""
     document = get_object_or_404(
-        Document, pk=pk, collection__in=collections_curated_by(request.user)
+        Document.objects.select_related("current_version"),
+        pk=pk,
+        collection__in=collections_curated_by(request.user),
     )
-    return render(request, "ingestion/partials/document_status.html", {"document": document})
+    # The type, version and chunk columns come along out of band: they change when it ends.
+    return render(
+        request, "ingestion/partials/document_status.html", {"document": document, "oob": True}
+    )

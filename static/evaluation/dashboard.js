@@ -5,6 +5,14 @@
   "use strict";
 
   const percent = (value) => (value === null ? "—" : (value * 100).toFixed(1) + "%");
+  // Milliseconds in human units, as ragapp/formats.py writes them: 850 ms, 17.2 s.
+  const duration = (value) => {
+    if (value === null || value === undefined) return "—";
+    if (value === 0) return "0 ms";
+    if (value < 10) return value.toFixed(1) + " ms";
+    if (value < 1000) return Math.round(value) + " ms";
+    return (value / 1000).toFixed(1) + " s";
+  };
   let charts = [];
 
   function line(label, data, extra) {
@@ -24,12 +32,20 @@
           },
         },
       },
-      scales: Object.assign({ y: { beginAtZero: true, ticks: { callback: formatY } } }, extraScales || {}),
+      scales: Object.assign(
+        {
+          // offset: a day at either end of the range sits inside the chart, not on its edge.
+          x: { offset: true, ticks: { autoSkip: true, maxRotation: 0 } },
+          y: { beginAtZero: true, ticks: { callback: formatY } },
+        },
+        extraScales || {},
+      ),
     };
   }
 
   function definitions(data) {
-    const count = { count: { position: "right", beginAtZero: true, grid: { drawOnChartArea: false } } };
+    // grace: the highest bar or point stays inside the chart instead of touching its top.
+    const count = { count: { position: "right", beginAtZero: true, grace: "10%", ticks: { precision: 0 }, grid: { drawOnChartArea: false } } };
     const plain = (value) => (value === null ? "—" : Number(value).toFixed(2));
     return {
       quality: {
@@ -52,13 +68,13 @@
       latency: {
         type: "line",
         datasets: [line("p50", data.latency_p50), line("p95", data.latency_p95)],
-        options: options((value) => (value === null ? "—" : Math.round(value) + " ms")),
+        options: options(duration, { y: { beginAtZero: true, grace: "10%", ticks: { callback: duration } } }),
       },
       answers: {
         type: "line",
         datasets: [
           line("No-answer rate", data.no_answer_rate),
-          Object.assign(line("Answers", data.answers, { yAxisID: "count" }), { type: "bar" }),
+          Object.assign(line("Answers", data.answers, { yAxisID: "count" }), { type: "bar", maxBarThickness: 48 }),
         ],
         options: options(percent, count),
       },
@@ -77,13 +93,55 @@
       ingestion: {
         type: "bar",
         datasets: [
-          { label: "Ingested", data: data.documents_ingested },
-          { label: "Failed", data: data.documents_failed },
+          { label: "Ingested", data: data.documents_ingested, maxBarThickness: 48 },
+          { label: "Failed", data: data.documents_failed, maxBarThickness: 48 },
           Object.assign(line("Pages", data.pages_ingested, { yAxisID: "count" }), { type: "line" }),
         ],
-        options: options((value) => value, count),
+        options: options((value) => value, Object.assign({ y: { beginAtZero: true, grace: "10%", ticks: { precision: 0 } } }, count)),
       },
     };
+  }
+
+  const present = (value) => value !== null && value !== undefined;
+
+  // Fit the x axis to the days that have data: a range of 30 days with one day of answers is
+  // drawn as that one day (a point in the middle with its value), not a dot at the edge.
+  function fitToData(labels, datasets) {
+    let first = labels.length;
+    let last = -1;
+    datasets.forEach((dataset) =>
+      dataset.data.forEach((value, index) => {
+        if (present(value)) {
+          first = Math.min(first, index);
+          last = Math.max(last, index);
+        }
+      }),
+    );
+    if (last < 0) return { labels, datasets };
+    const slice = (values) => values.slice(first, last + 1);
+    return {
+      labels: slice(labels),
+      datasets: datasets.map((dataset) => {
+        const data = slice(dataset.data);
+        const points = data.filter(present).length;
+        // A series of one or two points has no line to show: make the points visible.
+        return Object.assign({}, dataset, { data, pointRadius: points <= 2 ? 5 : dataset.pointRadius });
+      }),
+    };
+  }
+
+  // The legend says each series' latest value, so a reader gets the figure without hovering.
+  function withLatest(datasets, options) {
+    const y = (options.scales && options.scales.y) || {};
+    const format = (y.ticks && y.ticks.callback) || ((value) => Number(value).toFixed(2));
+    return datasets.map((dataset) => {
+      const values = dataset.data.filter(present);
+      if (!values.length) return dataset;
+      const latest = values[values.length - 1];
+      const isCount = dataset.yAxisID === "count" || (dataset.type === "bar" && !dataset.yAxisID);
+      const shown = isCount ? latest : format(latest);
+      return Object.assign({}, dataset, { label: dataset.label + ": " + shown });
+    });
   }
 
   function draw() {
@@ -97,9 +155,27 @@
       const canvas = document.getElementById("chart-" + name);
       if (!canvas) return;
       const spec = specs[name];
-      charts.push(new Chart(canvas, { type: spec.type, data: { labels: data.labels, datasets: spec.datasets }, options: spec.options }));
+      const fitted = fitToData(data.labels, spec.datasets);
+      const datasets = withLatest(fitted.datasets, spec.options);
+      charts.push(new Chart(canvas, { type: spec.type, data: { labels: fitted.labels, datasets }, options: spec.options }));
     });
   }
+
+  // "Figures updated 3 min ago" stays true while the page is open.
+  function ago(seconds) {
+    if (seconds < 60) return "just now";
+    const minutes = Math.floor(seconds / 60);
+    if (minutes < 60) return minutes + " min ago";
+    const hours = Math.floor(minutes / 60);
+    return hours < 48 ? hours + " h ago" : Math.floor(hours / 24) + " days ago";
+  }
+
+  function tick() {
+    document.querySelectorAll("#dashboard-updated time[datetime]").forEach((time) => {
+      time.textContent = ago((Date.now() - Date.parse(time.getAttribute("datetime"))) / 1000);
+    });
+  }
+  setInterval(tick, 30000);
 
   document.addEventListener("DOMContentLoaded", draw);
   // htmx:load fires on each element htmx adds: here, the new body of another date range.

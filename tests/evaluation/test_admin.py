@@ -59,3 +59,13 @@ def test_an_end_user_cannot_open_the_evaluation_admin(client):
     client.force_login(UserFactory(username="bob"))
     response = client.get(reverse("admin:evaluation_goldenset_changelist"))
     assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_golden_set_list_shows_the_last_run_time_in_local_format(admin_client):
+    from tests.factories import EvalRunFactory
+
+    run = EvalRunFactory()
+    html = admin_client.get(reverse("admin:evaluation_goldenset_changelist")).content.decode()
+    assert str(run.created_at) not in html  # not "2026-12-02 16:19:28.614420+00:00"
+    assert "+00:00" not in html

@@ -363,3 +363,186 @@ def test_chunk_browser_hides_other_collections(curator_client, other_collection)
     response = curator_client.get(reverse(CHUNKS_URL), {"q": "inspection"})
 
     assert list(response.context["cl"].result_list) == []
+
+
+# Batch uploads: per-file results (issue 15)
+
+FIVE_FILES = [
+    ("leave.md", b"# Leave\n\nStaff get 25 days.\n"),
+    ("pumps.txt", b"Pumps are serviced yearly.\n"),
+    ("empty.txt", b""),
+    ("sampling.txt", b"Lead is sampled every quarter.\n"),
+    ("meters.txt", b"Meters are read monthly.\n"),
+]
+
+
+def test_an_empty_file_is_refused_by_name_and_the_others_are_added(
+    curator_client, alices_collection
+):
+    response = curator_client.post(
+        reverse(UPLOAD_URL),
+        {"collection": alices_collection.pk, "files": [upload(n, b) for n, b in FIVE_FILES]},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="upload-results"' in html
+    assert "<html" not in html  # only the results box: the form and its selection stay
+    kinds = {o.name: o.kind for o in response.context["outcomes"]}
+    assert kinds == {
+        "leave.md": "queued",
+        "pumps.txt": "queued",
+        "empty.txt": "rejected",
+        "sampling.txt": "queued",
+        "meters.txt": "queued",
+    }
+    assert "empty.txt" in html and "The file is empty." in html
+    assert sorted(Document.objects.values_list("source_name", flat=True)) == [
+        "leave.md",
+        "meters.txt",
+        "pumps.txt",
+        "sampling.txt",
+    ]
+
+
+def test_without_javascript_an_empty_file_is_named_in_the_messages(
+    curator_client, alices_collection
+):
+    response = curator_client.post(
+        reverse(UPLOAD_URL),
+        {"collection": alices_collection.pk, "files": [upload(n, b) for n, b in FIVE_FILES]},
+    )
+    assert response.status_code == 302
+    assert messages_of(response) == [
+        "4 queued for ingestion, 0 unchanged.",
+        "empty.txt was not added: The file is empty.",
+    ]
+
+
+def test_a_form_error_is_shown_in_the_results_box_for_htmx(curator_client, other_collection):
+    response = curator_client.post(
+        reverse(UPLOAD_URL),
+        {"collection": other_collection.pk, "files": [upload("a.txt", b"Pumps.\n")]},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert 'role="alert"' in response.content.decode()
+    assert "Select a valid choice" in response.content.decode()
+    assert not Document.objects.exists()
+
+
+def test_the_only_collection_is_preselected(curator_client, alices_collection):
+    form = curator_client.get(reverse(UPLOAD_URL)).context["form"]
+    assert form["collection"].value() == alices_collection.pk
+    assert "---------" not in str(form["collection"])
+
+
+def test_no_collection_is_preselected_when_there_are_several(superuser_client, alices_collection):
+    CollectionFactory(name="Second", slug="second")
+    form = superuser_client.get(reverse(UPLOAD_URL)).context["form"]
+    assert form["collection"].value() is None
+
+
+def test_the_same_bytes_under_another_name_are_flagged_as_a_duplicate(
+    curator_client, alices_collection
+):
+    original = add(alices_collection, "pumps.txt", "Pumps are serviced yearly.\n")
+    response = curator_client.post(
+        reverse(UPLOAD_URL),
+        {
+            "collection": alices_collection.pk,
+            "files": [upload("copy of pumps.txt", b"Pumps are serviced yearly.\n")],
+        },
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    assert [o.kind for o in response.context["outcomes"]] == ["duplicate"]
+    assert reverse("admin:ingestion_document_change", args=[original.pk]) in html
+    assert list(Document.objects.all()) == [original]
+
+
+def test_a_duplicate_can_be_added_on_purpose(curator_client, alices_collection):
+    add(alices_collection, "pumps.txt", "Pumps are serviced yearly.\n")
+    curator_client.post(
+        reverse(UPLOAD_URL),
+        {
+            "collection": alices_collection.pk,
+            "files": [upload("copy.txt", b"Pumps are serviced yearly.\n")],
+            "allow_duplicates": "on",
+        },
+    )
+    assert Document.objects.count() == 2
+
+
+# Live columns
+
+
+def test_a_queued_document_says_it_waits_for_a_worker(curator_client, alices_collection):
+    document = add(alices_collection, "leave.md", "# Leave\n")
+    html = curator_client.get(reverse("ingestion:document-status", args=[document.pk])).content
+    text = " ".join(html.decode().split())
+    assert "Queued</strong> · waiting for a worker" in text
+    assert "queued (0%)" not in text
+
+
+def test_the_status_poll_fills_type_version_and_chunks_out_of_band(
+    curator_client, alices_collection
+):
+    document = add_ready(alices_collection, "leave.md", "# Leave\n\nStaff get 25 days.\n")
+    html = curator_client.get(reverse("ingestion:document-status", args=[document.pk])).content
+    html = html.decode()
+    assert f'id="document-type-{document.pk}" hx-swap-oob="true">MD<' in html
+    assert f'id="document-version-{document.pk}" hx-swap-oob="true">v1<' in html
+    chunks = document.current_version.chunk_count
+    assert f"{chunks} chunk" in html and f'id="document-chunks-{document.pk}" hx-swap-oob' in html
+
+
+def test_the_list_gives_the_live_cells_their_ids(curator_client, alices_collection):
+    document = add(alices_collection, "leave.md", "# Leave\n")
+    html = curator_client.get(reverse(DOCUMENTS_URL)).content.decode()
+    for cell in ["type", "version", "chunks", "status"]:
+        assert f'id="document-{cell}-{document.pk}"' in html
+    assert "hx-swap-oob" not in html  # out of band only in the poll's answer
+
+
+def test_version_timings_read_in_human_units(curator_client, alices_collection):
+    document = add_ready(alices_collection, "leave.md", "# Leave\n\nStaff get 25 days.\n")
+    DocumentVersion.objects.filter(document=document).update(
+        parse_seconds=17.175161, embed_seconds=0.39265981
+    )
+    html = curator_client.get(reverse("admin:ingestion_document_change", args=[document.pk]))
+    html = html.content.decode()
+    assert "17.2 s" in html and "393 ms" in html
+    assert "17.175161" not in html and "0.39265981" not in html
+
+
+# Golden items: relevant chunks are picked by searching their text (autocomplete)
+
+
+def autocomplete(client, term: str) -> list[dict]:
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {
+            "term": term,
+            "app_label": "evaluation",
+            "model_name": "goldenitem",
+            "field_name": "relevant_chunks",
+        },
+    )
+    assert response.status_code == 200, response.content
+    return response.json()["results"]
+
+
+def test_chunk_picker_finds_chunks_by_a_word_prefix_in_curated_collections_only(
+    curator_client, alices_collection, other_collection
+):
+    add_ready(alices_collection, "pumps.txt", "Pumps are serviced yearly by the depot.\n")
+    add_ready(other_collection, "bob-pumps.txt", "Pumps in Bob's plant are secret.\n")
+    results = autocomplete(curator_client, "pum")
+    assert len(results) == 1
+    assert results[0]["text"].startswith("pumps #0: Pumps are serviced yearly")
+
+
+def test_golden_item_form_uses_the_chunk_picker(superuser_client):
+    html = superuser_client.get(reverse("admin:evaluation_goldenitem_add")).content.decode()
+    assert 'class="admin-autocomplete' in html and 'name="relevant_chunks"' in html
