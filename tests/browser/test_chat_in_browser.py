@@ -1,12 +1,15 @@
 """A person in Chromium: sign in, ask, read a cited answer, open a citation, vote, copy.
 
-Each test saves screenshots in its own output folder (pytest's tmp_path) for a reviewer.
+Each test saves screenshots in its own output folder, test-results/<test name>/ (as
+Playwright's own runner does), for a reviewer to look at.
 The sample knowledge base is ingested once for the module (about 45 s). The live server needs
 transactional tests, which empty every table after each test, so its rows are copied aside once
 and put back before each test.
 """
 
+import re
 import shutil
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -24,7 +27,7 @@ from ingestion.models import (
     SentenceEmbedding,
     TermStatistic,
 )
-from tests.conftest import MANIFEST
+from tests.conftest import MANIFEST, ROOT
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = [
@@ -38,6 +41,15 @@ FLAGS = [
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 PASSWORD = "alice-password-1"
+
+
+@pytest.fixture
+def output(request) -> Path:
+    """This test's output folder, emptied first: test-results/<test name>/."""
+    folder = ROOT / "test-results" / re.sub(r"[^\w.-]+", "-", request.node.name).strip("-")
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
 
 
 def entry_for(fmt: str) -> dict:
@@ -144,7 +156,7 @@ def serious_violations(page) -> list[str]:
     ]
 
 
-def test_ask_read_open_a_citation_vote_and_copy(tidewater, page, tmp_path):
+def test_ask_read_open_a_citation_vote_and_copy(tidewater, page, output):
     user = get_user_model().objects.get(username="alice")
     answer = ask(page, entry_for("docx")["question"])
     answer.locator("a.citation").first.click()
@@ -157,7 +169,7 @@ def test_ask_read_open_a_citation_vote_and_copy(tidewater, page, tmp_path):
     page.locator(".feedback .thanks").wait_for()
     answer.locator(".copy-button").click()
     page.wait_for_function("document.querySelector('.copy-button').textContent === 'Copied'")
-    page.screenshot(path=str(tmp_path / "chat.png"), full_page=True)
+    page.screenshot(path=str(output / "chat.png"), full_page=True)
 
     message = Message.objects.get(user=user)
     assert message.kind == Message.Kind.ANSWER and source_text.inner_text().strip()
@@ -174,7 +186,7 @@ def test_ask_read_open_a_citation_vote_and_copy(tidewater, page, tmp_path):
     assert ("copy", "button") in kinds
 
 
-def test_enter_sends_shift_enter_breaks_the_line_and_focus_returns(tidewater, page, tmp_path):
+def test_enter_sends_shift_enter_breaks_the_line_and_focus_returns(tidewater, page, output):
     page.fill("#id_question", "How many wellness days")
     page.press("#id_question", "Shift+Enter")
     page.keyboard.type("does each employee get per leave year?")
@@ -184,7 +196,7 @@ def test_enter_sends_shift_enter_breaks_the_line_and_focus_returns(tidewater, pa
     answer = page.locator("#messages > article.message:not(.pending)").first
     answer.wait_for()
     page.wait_for_function("document.activeElement && document.activeElement.id === 'id_question'")
-    page.screenshot(path=str(tmp_path / "enter-sends.png"))
+    page.screenshot(path=str(output / "enter-sends.png"))
 
     assert typed == "How many wellness days\ndoes each employee get per leave year?"
     assert page.input_value("#id_question") == ""
@@ -195,12 +207,12 @@ def test_enter_sends_shift_enter_breaks_the_line_and_focus_returns(tidewater, pa
     assert composer["y"] + composer["height"] == pytest.approx(DESKTOP["height"], abs=2)
 
 
-def test_a_blank_question_is_refused_in_place(tidewater, page, tmp_path):
+def test_a_blank_question_is_refused_in_place(tidewater, page, output):
     page.fill("#id_question", "    ")
     page.press("#id_question", "Enter")
     error = page.locator("#question-form .form-error")
     error.wait_for()
-    page.screenshot(path=str(tmp_path / "blank.png"))
+    page.screenshot(path=str(output / "blank.png"))
 
     assert error.inner_text() == "Type a question first."
     assert page.locator("form#question-form").count() == 1
@@ -213,7 +225,7 @@ def test_a_blank_question_is_refused_in_place(tidewater, page, tmp_path):
     ("failure", "shown"),
     [("server", "server error 500"), ("network", "could not be reached")],
 )
-def test_a_failed_request_shows_a_retry_message(tidewater, page, tmp_path, failure, shown):
+def test_a_failed_request_shows_a_retry_message(tidewater, page, output, failure, shown):
     question = entry_for("html")["question"]
     if failure == "server":
         page.route("**/ask/", lambda route: route.fulfill(status=500, body="Server Error"))
@@ -223,7 +235,7 @@ def test_a_failed_request_shows_a_retry_message(tidewater, page, tmp_path, failu
     page.press("#id_question", "Enter")
     failed = page.locator("#messages article.pending.failed")
     failed.wait_for()
-    page.screenshot(path=str(tmp_path / f"failed-{failure}.png"))
+    page.screenshot(path=str(output / f"failed-{failure}.png"))
     message_text = failed.locator(".progress").inner_text()
 
     page.unroute("**/ask/")
@@ -236,13 +248,13 @@ def test_a_failed_request_shows_a_retry_message(tidewater, page, tmp_path, failu
     assert answer.locator(".question").inner_text() == question
 
 
-def test_stop_while_waiting_keeps_the_question(tidewater, page, tmp_path):
+def test_stop_while_waiting_keeps_the_question(tidewater, page, output):
     question = entry_for("html")["question"]
     page.route("**/ask/", lambda route: None)  # never answered
     page.fill("#id_question", question)
     page.press("#id_question", "Enter")
     page.locator("#messages article.pending .progress").wait_for()
-    page.screenshot(path=str(tmp_path / "waiting.png"))
+    page.screenshot(path=str(output / "waiting.png"))
 
     page.click("#question-form button.stop")
     page.locator("#messages article.pending.failed").wait_for()
@@ -251,13 +263,13 @@ def test_stop_while_waiting_keeps_the_question(tidewater, page, tmp_path):
     assert page.input_value("#id_question") == question
 
 
-def test_the_sidebar_updates_after_an_answer(tidewater, page, tmp_path):
+def test_the_sidebar_updates_after_an_answer(tidewater, page, output):
     first, second = entry_for("md")["question"], entry_for("html")["question"]
     assert page.locator("#conversation-list .empty").inner_text() == "No conversations yet."
 
     ask(page, first)
     ask(page, second)
-    page.screenshot(path=str(tmp_path / "sidebar.png"))
+    page.screenshot(path=str(output / "sidebar.png"))
 
     items = page.locator("#conversation-list .conversation-item")
     assert items.count() == 1  # the follow-up stayed in the same conversation
@@ -272,7 +284,7 @@ def test_the_sidebar_updates_after_an_answer(tidewater, page, tmp_path):
 
 @pytest.mark.parametrize("fmt", ["docx", "html", "xlsx", "pdf"])
 def test_a_citation_opens_the_reader_at_the_highlighted_sentence(
-    tidewater, open_browser, tmp_path, fmt
+    tidewater, open_browser, output, fmt
 ):
     entry = entry_for(fmt)
     title = Document.objects.get(collection=tidewater, source_name=entry["file"]).title
@@ -285,7 +297,7 @@ def test_a_citation_opens_the_reader_at_the_highlighted_sentence(
     page.wait_for_url("**/read/**")
     quote = page.locator("#quote")
     quote.wait_for()
-    page.screenshot(path=str(tmp_path / f"reader-{fmt}.png"))
+    page.screenshot(path=str(output / f"reader-{fmt}.png"))
 
     marked = quote.locator("mark")
     assert marked.count() >= 1
@@ -298,7 +310,7 @@ def test_a_citation_opens_the_reader_at_the_highlighted_sentence(
         assert page.locator(f"#page-{entry['pages']}").count() == 1
 
 
-def test_copy_gives_the_answer_with_its_numbered_sources(tidewater, page, tmp_path):
+def test_copy_gives_the_answer_with_its_numbered_sources(tidewater, page, output):
     answer = ask(page, entry_for("docx")["question"])
     labels = answer.locator(".sources > li").evaluate_all(
         "items => items.map(item => item.dataset.label)"
@@ -307,7 +319,7 @@ def test_copy_gives_the_answer_with_its_numbered_sources(tidewater, page, tmp_pa
     answer.locator(".copy-button").click()
     page.wait_for_function("document.querySelector('.copy-button').textContent === 'Copied'")
     copied = page.evaluate("navigator.clipboard.readText()")
-    page.screenshot(path=str(tmp_path / "copied.png"))
+    page.screenshot(path=str(output / "copied.png"))
     page.wait_for_function(
         "document.querySelector('.copy-button').textContent === 'Copy answer'", timeout=5000
     )
@@ -317,13 +329,13 @@ def test_copy_gives_the_answer_with_its_numbered_sources(tidewater, page, tmp_pa
     assert sources.splitlines() == [f"[{n}] {label}" for n, label in enumerate(labels, 1)]
 
 
-def test_search_only_mode_lists_passages(tidewater, page, tmp_path):
+def test_search_only_mode_lists_passages(tidewater, page, output):
     page.check("#id_search_only")
     page.fill("#id_question", "wellness days")
     page.press("#id_question", "Enter")
     results = page.locator("#messages article.search-results")
     results.wait_for()
-    page.screenshot(path=str(tmp_path / "search-only.png"))
+    page.screenshot(path=str(output / "search-only.png"))
 
     passages = results.locator(".passage")
     assert passages.count() >= 1
@@ -335,25 +347,33 @@ def test_search_only_mode_lists_passages(tidewater, page, tmp_path):
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_chat_and_reader_are_accessible_and_fit_the_screen(
-    tidewater, open_browser, tmp_path, viewport
+    tidewater, open_browser, output, viewport
 ):
     page = open_browser(viewport)
-    page.screenshot(path=str(tmp_path / "empty-chat.png"), full_page=True)
+    page.screenshot(path=str(output / "empty-chat.png"), full_page=True)
     empty_chat = serious_violations(page), has_no_horizontal_scroll(page)
     answer = ask(page, entry_for("xlsx")["question"])
     answer.locator(".sources summary").first.click()
-    page.screenshot(path=str(tmp_path / "chat.png"))
+    page.screenshot(path=str(output / "chat.png"))
     chat = serious_violations(page), has_no_horizontal_scroll(page)
     if viewport == PHONE:
         page.click(".sidebar-toggle")
-        page.screenshot(path=str(tmp_path / "sidebar.png"))
+        page.screenshot(path=str(output / "sidebar.png"))
         page.click(".sidebar-toggle")
 
     answer.locator("a.read-source").first.click()
     page.locator("#quote").wait_for()
-    page.screenshot(path=str(tmp_path / "reader.png"))
+    page.screenshot(path=str(output / "reader.png"))
     reader = serious_violations(page), has_no_horizontal_scroll(page)
+    page.emulate_media(color_scheme="dark")
+    page.screenshot(path=str(output / "reader-dark.png"))
+    dark_reader = serious_violations(page)
+    page.go_back()
+    page.locator("#messages article.message").first.wait_for()
+    page.screenshot(path=str(output / "chat-dark.png"))
+    dark_chat = serious_violations(page)
 
     assert empty_chat == ([], True)
     assert chat == ([], True)
     assert reader == ([], True)
+    assert dark_reader == dark_chat == []
