@@ -205,6 +205,9 @@ def test_enter_sends_shift_enter_breaks_the_line_and_focus_returns(tidewater, pa
     assert 0 <= box["y"] < DESKTOP["height"]  # the thread scrolled to the new answer
     composer = page.locator("#question-form").bounding_box()
     assert composer["y"] + composer["height"] == pytest.approx(DESKTOP["height"], abs=2)
+    answer.locator("button.edit-question").click()
+    assert page.input_value("#id_question") == typed  # edit and ask again
+    assert page.evaluate("document.activeElement.id") == "id_question"
 
 
 def test_a_blank_question_is_refused_in_place(tidewater, page, output):

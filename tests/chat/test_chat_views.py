@@ -246,3 +246,33 @@ def test_markup_inside_a_document_is_escaped_in_the_reader(alice_client, tidewat
     Document.objects.filter(pk=document.pk).delete()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
     assert "<script>alert" not in page.text
+
+
+@pytest.mark.django_db
+def test_regenerate_answers_again_with_the_next_variant(alice_client, settings):
+    settings.ANSWER_VARIANTS = {"a": {"template": "v1"}, "b": {"template": "v3"}}
+    ask(alice_client, MANIFEST[0]["question"])
+    first = Message.objects.get()
+
+    response = ask(
+        alice_client,
+        first.question,
+        conversation=first.conversation_id,
+        regenerate=first.pk,
+    )
+
+    second = Message.objects.exclude(pk=first.pk).get()
+    assert {first.variant, second.variant} == {"a", "b"}
+    assert 'class="regenerate"' in response.text
+
+
+@pytest.mark.django_db
+def test_staff_get_links_to_the_admin_and_the_ops_dashboard(client, alice_client, curator):
+    reader_page = alice_client.get(reverse("chat:chat")).text
+    client.force_login(curator)
+
+    staff_page = client.get(reverse("chat:chat")).text
+
+    assert reverse("admin:index") not in reader_page
+    assert reverse("admin:index") in staff_page
+    assert reverse("evaluation:dashboard") in staff_page
