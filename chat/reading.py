@@ -141,10 +141,13 @@ def reader_blocks(
         cited_ids = {e["id"] for e in elements if cited and e["id"].startswith(f"{cited}-")}
     else:
         cited_ids = {i for c in chunks if c.id == cited for i in c.element_ids}
+    # A chunk starts at its first element with text (page breaks have none and are not shown).
+    shown = {element["id"] for element in elements}
     starts: dict[str, list[int]] = {}
     for chunk in chunks:
-        if chunk.element_ids:
-            starts.setdefault(chunk.element_ids[0], []).append(chunk.id)
+        first = next((i for i in chunk.element_ids if i in shown), None)
+        if first:
+            starts.setdefault(first, []).append(chunk.id)
     blocks: list[Block] = []
     page = None
     for element in elements:

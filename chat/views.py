@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url, reswap, retarget
 
@@ -95,7 +96,7 @@ def ask(request: HttpRequest) -> HttpResponse:
         "can_regenerate": len(settings.ANSWER_VARIANTS) > 1,
     }
     response = render(request, "chat/partials/answer_response.html", context)
-    return push_url(response, f"/c/{conversation.pk}/")
+    return push_url(response, reverse("chat:conversation", args=[conversation.pk]))
 
 
 def _next_variant(request: HttpRequest, regenerate: int | None) -> str | None:

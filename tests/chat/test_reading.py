@@ -67,7 +67,10 @@ def test_reader_blocks_mark_the_cited_chunk_the_quote_and_a_table_row():
             "rows": [["Site", "Test"], ["A", "Daily"], ["B", "Weekly"]],
         },
     ]
-    chunks = [ReaderChunk(1, "Leave\n\n" + CHUNK, ["a", "b"]), ReaderChunk(2, "x", ["c", "d", "e"])]
+    chunks = [
+        ReaderChunk(1, "Leave\n\n" + CHUNK, ["a", "b"]),
+        ReaderChunk(2, "x", ["page-break", "c", "d", "e"]),
+    ]
 
     prose = reader_blocks(
         elements=elements, chunks=chunks, cited=1, quote="They do not carry over."
