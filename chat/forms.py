@@ -7,8 +7,17 @@ from ingestion.models import Collection
 
 
 class QuestionForm(forms.Form):
-    question = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    question = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 1, "placeholder": "Ask about your documents"}),
+        error_messages={"required": "Type a question first."},
+    )
     conversation = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # The answer being regenerated, with the next answer variant.
+    regenerate = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    search_only = forms.BooleanField(
+        required=False, label="Search only", help_text="List the matching passages, no answer."
+    )
     collections = forms.ModelMultipleChoiceField(
         queryset=Collection.objects.none(),
         required=False,

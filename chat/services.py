@@ -12,11 +12,14 @@ import numpy as np
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import urlencode
 
 import audit.services as audit
 from chat.extractive import Candidate, maximal_marginal_relevance, relevance
 from chat.models import Conversation, Message
 from chat.prompting import InvalidAnswer, Source, build_messages, parse_answer
+from chat.reading import mark, quotes_by_source, source_labels
 from chat.variants import ANSWER_TEMPLATES, DEFAULT_TEMPLATE, assign_variant
 from ingestion.retrieval import RetrievedChunk, SearchMode, search_chunks
 from ingestion.selectors import collections_readable_by
@@ -51,9 +54,16 @@ def answer_question(
     user: AbstractBaseUser,
     question: str,
     collection_ids: Iterable[int] | None = None,
+    variant: str | None = None,
 ) -> Message:
-    """Answer `question` for `user` in `conversation` and store the answer with its trace."""
-    variant = assign_variant(user.pk, settings.ANSWER_VARIANTS, salt=settings.ANSWER_VARIANTS_SALT)
+    """Answer `question` for `user` in `conversation` and store the answer with its trace.
+
+    `variant` overrides the user's assigned variant (regenerating with another one).
+    """
+    if variant is None or variant not in settings.ANSWER_VARIANTS:
+        variant = assign_variant(
+            user.pk, settings.ANSWER_VARIANTS, salt=settings.ANSWER_VARIANTS_SALT
+        )
     message = compose_answer(
         user=user, question=question, collection_ids=collection_ids, variant=variant
     )
@@ -164,8 +174,28 @@ def render_answer(message: Message) -> str:
         "sentences": message.sentences,
         "sources": message.sources,
         "collections": list(collections),
+        "cited": _cited_sources(message),
     }
     return render_to_string(ANSWER_TEMPLATES[message.template_version][message.kind], context)
+
+
+def _cited_sources(message: Message) -> list[dict]:
+    """Each source with a distinct label, its quoted sentences marked, and a reader link."""
+    quotes = quotes_by_source(message.sentences, message.sources)
+    cited = []
+    for source, label in zip(message.sources, source_labels(message.sources), strict=True):
+        quoted = quotes.get(source["number"], [])
+        query = urlencode({"chunk": source["chunk_id"], "quote": quoted[0] if quoted else ""})
+        reader = reverse("chat:reader", args=[source["document_id"]])
+        cited.append(
+            source
+            | {
+                "label": label,
+                "segments": mark(source.get("text", ""), quoted),
+                "reader_url": f"{reader}?{query}#quote",
+            }
+        )
+    return cited
 
 
 def _llm_answer(question: str, evidence: list[RetrievedChunk]) -> Generation:

@@ -7,5 +7,7 @@ urlpatterns = [
     path("", views.chat, name="chat"),
     path("c/<int:conversation_id>/", views.chat, name="conversation"),
     path("ask/", views.ask, name="ask"),
+    path("conversations/", views.conversation_list, name="conversation-list"),
+    path("documents/<int:document_id>/read/", views.reader, name="reader"),
     path("documents/<int:document_id>/file/", views.document_file, name="document-file"),
 ]

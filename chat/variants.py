@@ -17,8 +17,10 @@ _V1 = {
 ANSWER_TEMPLATES = {
     "v1": _V1,
     "v2": _V1 | {"answer": "chat/answers/answer_v2.html"},  # sentences as a list
+    # v1's paragraph; sources listed once with distinct labels, the quote marked, a reader link.
+    "v3": _V1 | {"answer": "chat/answers/answer_v3.html"},
 }
-DEFAULT_TEMPLATE = "v1"
+DEFAULT_TEMPLATE = "v3"
 
 
 def validate_variants(variants: dict[str, dict[str, Any]]) -> None:

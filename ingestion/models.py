@@ -14,6 +14,9 @@ class Collection(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True)
+    example_questions = models.TextField(
+        blank=True, help_text="One per line: shown to readers on an empty chat."
+    )
     is_public = models.BooleanField(
         default=False, help_text="Every signed-in user may read this collection."
     )
@@ -37,6 +40,10 @@ class Collection(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def example_question_list(self) -> list[str]:
+        return [line.strip() for line in self.example_questions.splitlines() if line.strip()]
 
 
 class Document(models.Model):
@@ -114,6 +121,8 @@ class DocumentVersion(models.Model):
     element_count = models.PositiveIntegerField(null=True, blank=True)
     chunk_count = models.PositiveIntegerField(null=True, blank=True)
     page_count = models.PositiveIntegerField(null=True, blank=True)
+    # The parsed elements in reading order (see ingestion.parsing.ParsedDocument.elements).
+    elements = models.JSONField(default=list, blank=True)
     token_count = models.PositiveIntegerField(null=True, blank=True)
     parse_seconds = models.FloatField(null=True, blank=True)
     embed_seconds = models.FloatField(null=True, blank=True)

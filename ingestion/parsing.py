@@ -80,6 +80,8 @@ class ParsedDocument:
     element_count: int
     page_count: int | None
     chunks: list[ChunkDraft] = field(default_factory=list)
+    # What the reader page shows: [{"id", "type", "text", "page", "depth", "rows"}], in order.
+    elements: list[dict[str, Any]] = field(default_factory=list)
     parse_seconds: float = 0.0
 
 
@@ -282,7 +284,29 @@ def partition_and_chunk(
         element_count=len(elements),
         page_count=max(pages) if pages else None,
         chunks=drafts,
+        elements=[_reader_element(element) for element in elements if (element.text or "").strip()],
     )
+
+
+def _reader_element(element: Any) -> dict[str, Any]:
+    """An element as plain data for the reader page: text and table cells, never markup."""
+    rows: list[list[str]] = []
+    html = getattr(element.metadata, "text_as_html", None)
+    if element.category == "Table" and html:
+        from lxml import html as lxml_html
+
+        rows = [
+            [" ".join(cell.text_content().split()) for cell in row.xpath("./th|./td")]
+            for row in lxml_html.fromstring(html).xpath("//tr")
+        ]
+    return {
+        "id": element.id,
+        "type": element.category,
+        "text": element.text,
+        "page": element.metadata.page_number,
+        "depth": element.metadata.category_depth or 0,
+        "rows": [row for row in rows if any(row)],
+    }
 
 
 def _sections_by_element_id(elements: list[Any]) -> dict[str, str]:

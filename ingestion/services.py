@@ -433,6 +433,7 @@ def _publish(
         version.element_count = parsed.element_count
         version.chunk_count = len(parsed.chunks)
         version.page_count = parsed.page_count
+        version.elements = parsed.elements
         version.token_count = sum(
             Chunk.objects.filter(version=version).values_list("token_count", flat=True)
         )

@@ -4,4 +4,5 @@ from chat.api import views
 
 urlpatterns = [
     path("questions/", views.QuestionAskApi.as_view(), name="question-ask"),
+    path("search/", views.SearchApi.as_view(), name="search"),
 ]

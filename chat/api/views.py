@@ -4,14 +4,17 @@ the HTML views; permissions come from request.user only."""
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.http import urlencode
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chat import services
+from chat import selectors, services
 from chat.models import Conversation, Message
+from chat.selectors import Passage
 from ingestion.selectors import collections_readable_by
 
 
@@ -67,3 +70,75 @@ class QuestionAskApi(APIView):
             collection_ids=requested,
         )
         return Response(MessageOutputSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+class PassageOutputSerializer(serializers.Serializer):
+    rank = serializers.IntegerField()
+    score = serializers.FloatField(source="result.score", help_text="Fused rank score.")
+    dense_similarity = serializers.FloatField(source="result.dense_similarity", allow_null=True)
+    keyword_score = serializers.FloatField(source="result.keyword_score", allow_null=True)
+    chunk_id = serializers.IntegerField(source="result.chunk.pk")
+    document_id = serializers.IntegerField(source="result.chunk.document_id")
+    document_title = serializers.CharField(source="result.chunk.document.title")
+    label = serializers.CharField(help_text="Document, section and pages.")
+    section = serializers.SerializerMethodField()
+    pages = serializers.SerializerMethodField()
+    text = serializers.CharField(source="result.chunk.text")
+    highlight = serializers.CharField(help_text="The passage's sentence that best matches.")
+    highlights = serializers.SerializerMethodField(
+        help_text="Offsets [start, end] of the highlight in `text`."
+    )
+    reader_url = serializers.SerializerMethodField()
+
+    def get_section(self, passage: Passage) -> str:
+        return passage.result.chunk.metadata.get("section", "")
+
+    def get_pages(self, passage: Passage) -> list[int]:
+        return passage.result.chunk.metadata.get("pages", [])
+
+    def get_highlights(self, passage: Passage) -> list[list[int]]:
+        spans, position = [], 0
+        for text, is_quote in passage.segments:
+            if is_quote:
+                spans.append([position, position + len(text)])
+            position += len(text)
+        return spans
+
+    def get_reader_url(self, passage: Passage) -> str:
+        chunk = passage.result.chunk
+        query = urlencode({"chunk": chunk.pk, "quote": passage.highlight})
+        return f"{reverse('chat:reader', args=[chunk.document_id])}?{query}#quote"
+
+
+class SearchApi(APIView):
+    """Ranked passages for a query, with scores and highlights, without composing an answer."""
+
+    @extend_schema_serializer(component_name="SearchInput")
+    class InputSerializer(serializers.Serializer):
+        q = serializers.CharField(max_length=2000, help_text="What to search for.")
+        collections = serializers.ListField(child=serializers.IntegerField(), required=False)
+        k = serializers.IntegerField(min_value=1, max_value=50, default=10)
+
+    @extend_schema(
+        parameters=[InputSerializer], responses={200: PassageOutputSerializer(many=True)}
+    )
+    def get(self, request: Request) -> Response:
+        data = self.InputSerializer(
+            data={
+                "q": request.query_params.get("q", ""),
+                "k": request.query_params.get("k", 10),
+                **(
+                    {"collections": request.query_params.getlist("collections")}
+                    if "collections" in request.query_params
+                    else {}
+                ),
+            }
+        )
+        data.is_valid(raise_exception=True)
+        passages = selectors.search_passages(
+            user=request.user,
+            query=data.validated_data["q"],
+            collection_ids=data.validated_data.get("collections"),
+            k=data.validated_data["k"],
+        )
+        return Response(PassageOutputSerializer(passages, many=True).data)

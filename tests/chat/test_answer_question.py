@@ -31,7 +31,7 @@ def test_every_sentence_is_verbatim_from_the_chunk_it_cites(tidewater):
     message = ask(alice, entry["question"])
 
     assert message.kind == Message.Kind.ANSWER
-    assert message.sentences and message.template_version == "v1"
+    assert message.sentences and message.template_version == "v3"
     for sentence in message.sentences:
         (number,) = sentence["citations"]
         source = message.sources[number - 1]

@@ -134,3 +134,38 @@ def test_the_schema_and_its_docs_page_are_served_without_a_cdn(client):
     assert schema.status_code == 200 and b"/api/v1/questions/" in schema.content
     assert docs.status_code == 200
     assert not re.search(r'(src|href)="https?://', docs.text)
+
+
+@pytest.mark.django_db
+def test_search_returns_ranked_passages_with_highlights_and_no_answer(tidewater):
+    entry = next(e for e in MANIFEST if e["format"] == "docx")
+
+    response = client_for("alice").get("/api/v1/search/", {"q": entry["question"], "k": 5})
+
+    passages = response.json()
+    assert response.status_code == 200 and 1 <= len(passages) <= 5
+    assert [p["rank"] for p in passages] == list(range(1, len(passages) + 1))
+    scores = [p["score"] for p in passages]
+    assert scores == sorted(scores, reverse=True)
+    best = passages[0]
+    assert best["document_title"] and best["highlight"] in best["text"]
+    start, end = best["highlights"][0]
+    assert best["text"][start:end] == best["highlight"]
+    assert best["reader_url"].startswith(f"/documents/{best['document_id']}/read/?chunk=")
+    assert not Message.objects.exists()
+
+
+@pytest.mark.django_db
+def test_bob_searches_nothing_of_alices(tidewater):
+    response = client_for("bob").get("/api/v1/search/", {"q": MANIFEST[0]["question"]})
+
+    assert response.status_code == 200 and response.json() == []
+
+
+@pytest.mark.django_db
+def test_the_search_endpoint_is_in_the_schema(client):
+    client.force_login(UserFactory(username="alice"))
+
+    schema = client.get("/api/schema/").text
+
+    assert "/api/v1/search/" in schema and "highlights" in schema

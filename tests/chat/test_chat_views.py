@@ -1,6 +1,7 @@
 """Chat wiring and permissions: bob never sees, rates or downloads what is alice's."""
 
 import io
+import re
 from unittest import mock
 
 import pytest
@@ -148,3 +149,130 @@ def test_markup_inside_a_document_is_escaped_in_the_answer(alice_client, tidewat
     Document.objects.filter(pk=document.pk).delete()
     assert "every 36 hours &lt;script&gt;alert(1)&lt;/script&gt;" in response.text
     assert "<script>" not in response.text
+
+
+@pytest.mark.django_db
+def test_a_blank_question_is_refused_in_the_form_not_the_thread(alice_client):
+    response = ask(alice_client, "   ")
+
+    assert response.status_code == 200
+    assert response["HX-Retarget"] == "#question-form" and response["HX-Reswap"] == "outerHTML"
+    assert "Type a question first." in response.text
+    assert not Message.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_answer_updates_the_sidebar_out_of_band(alice_client):
+    response = ask(alice_client, MANIFEST[0]["question"])
+
+    conversation = Message.objects.get().conversation
+    assert 'id="conversation-list" class="conversation-list" hx-swap-oob="true"' in response.text
+    assert f'href="/c/{conversation.pk}/" aria-current="page"' in response.text
+    assert response["HX-Push-Url"] == f"/c/{conversation.pk}/"
+
+
+@pytest.mark.django_db
+def test_alice_searches_her_own_conversations_only(alice_client):
+    ask(alice_client, MANIFEST[0]["question"])
+    ask(alice_client, MANIFEST[1]["question"])
+    other = UserFactory(username="bob")
+    other.conversations.create(title="Wellness days for bob")
+    url = reverse("chat:conversation-list")
+
+    found = alice_client.get(url, {"q": "Incident Controller"}, **HTMX)
+    none = alice_client.get(url, {"q": "Wellness days for bob"}, **HTMX)
+
+    assert found.text.count('class="conversation-item"') == 1
+    assert "No conversation matches" in none.text
+
+
+@pytest.mark.django_db
+def test_search_only_lists_passages_without_an_answer(alice_client):
+    response = ask(alice_client, MANIFEST[2]["question"], search_only="on")
+
+    assert response.status_code == 200 and 'class="passage"' in response.text
+    assert "<mark>" in response.text
+    assert not Message.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_reader_opens_at_the_quoted_sentence(alice_client):
+    ask(alice_client, next(e for e in MANIFEST if e["format"] == "docx")["question"])
+    message = Message.objects.get()
+    answer = alice_client.get(reverse("chat:conversation", args=[message.conversation_id])).text
+    reader_url = re.search(r'href="(/documents/\d+/read/[^"]+)" class="read-source"', answer)[1]
+
+    page = alice_client.get(reader_url.replace("&amp;", "&"))
+
+    assert page.status_code == 200
+    assert 'class="block cited" id="quote"' in page.text and "<mark>" in page.text
+    assert message.sentences[0]["text"].split()[0] in page.text
+
+
+@pytest.mark.django_db
+def test_bob_cannot_read_alices_document(client, tidewater):
+    document = tidewater.documents.first()
+    client.force_login(UserFactory(username="bob"))
+
+    response = client.get(reverse("chat:reader", args=[document.pk]))
+
+    assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_empty_chat_shows_collections_and_example_questions(alice_client, tidewater):
+    tidewater.description = "Policies of the Tidewater authority."
+    tidewater.example_questions = "How many wellness days?\n\nWho approves leave?"
+    tidewater.save()
+
+    page = alice_client.get(reverse("chat:chat")).text
+
+    assert "Policies of the Tidewater authority." in page
+    assert f"{tidewater.documents.count()} documents" in page
+    assert page.count('class="example-question"') == 2
+
+
+@pytest.mark.django_db
+def test_markup_inside_a_document_is_escaped_in_the_reader(alice_client, tidewater):
+    hostile = b"The backwash pump runs every 36 hours <script>alert(1)</script> at Halyard Bay."
+    with mock.patch("ingestion.tasks.ingest_document_task.apply_async"):
+        document = ingestion_services.add_document(
+            collection=tidewater, file=io.BytesIO(hostile), source_name="backwash.txt"
+        ).document
+        ingestion_services.ingest_document(document_id=document.pk, task_id=document.task_id)
+
+    page = alice_client.get(reverse("chat:reader", args=[document.pk]))
+
+    Document.objects.filter(pk=document.pk).delete()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    assert "<script>alert" not in page.text
+
+
+@pytest.mark.django_db
+def test_regenerate_answers_again_with_the_next_variant(alice_client, settings):
+    settings.ANSWER_VARIANTS = {"a": {"template": "v1"}, "b": {"template": "v3"}}
+    ask(alice_client, MANIFEST[0]["question"])
+    first = Message.objects.get()
+
+    response = ask(
+        alice_client,
+        first.question,
+        conversation=first.conversation_id,
+        regenerate=first.pk,
+    )
+
+    second = Message.objects.exclude(pk=first.pk).get()
+    assert {first.variant, second.variant} == {"a", "b"}
+    assert 'class="regenerate"' in response.text
+
+
+@pytest.mark.django_db
+def test_staff_get_links_to_the_admin_and_the_ops_dashboard(client, alice_client, curator):
+    reader_page = alice_client.get(reverse("chat:chat")).text
+    client.force_login(curator)
+
+    staff_page = client.get(reverse("chat:chat")).text
+
+    assert reverse("admin:index") not in reader_page
+    assert reverse("admin:index") in staff_page
+    assert reverse("evaluation:dashboard") in staff_page

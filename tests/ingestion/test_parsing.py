@@ -33,6 +33,13 @@ def test_every_sample_partitions_with_sockets_disabled(entry, socket_disabled):
     assert parsed.format == entry["format"]
     assert parsed.chunks
     assert all(chunk.text.strip() for chunk in parsed.chunks)
+    # The reader page's elements (those with text): every chunk has some, as plain text.
+    element_ids = {element["id"] for element in parsed.elements}
+    assert all(set(chunk.metadata["element_ids"]) & element_ids for chunk in parsed.chunks)
+    assert all(isinstance(element["text"], str) for element in parsed.elements)
+    if entry["format"] in {"xlsx", "csv"}:
+        table = next(element for element in parsed.elements if element["type"] == "Table")
+        assert len(table["rows"]) > 1 and all(isinstance(c, str) for c in table["rows"][1])
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,12 @@ from ingestion.models import Collection
 
 SAMPLE_KB = settings.BASE_DIR / "sample_kb" / "documents"
 GOLDEN_SET = settings.BASE_DIR / "sample_kb" / "golden.jsonl"
+# Shown on an empty chat; an SME edits them in the collection's admin page.
+SAMPLE_QUESTIONS = [
+    "How many wellness days does each employee get per leave year?",
+    "How quickly must the Incident Controller reach the Duty Director during a Level 4 incident?",
+    "What chloramine residual does the Authority aim for at the plant outlet?",
+]
 ROLES = {
     "End users": [],
     # Curate the collections they are granted and build golden sets, in the admin.
@@ -38,6 +44,9 @@ class Command(BaseCommand):
                 "is_public": True,
             },
         )
+        if not collection.example_questions:
+            collection.example_questions = "\n".join(SAMPLE_QUESTIONS)
+            collection.save(update_fields=["example_questions"])
         collection.curator_groups.add(Group.objects.get(name="SMEs"))
         self.stdout.write("Ingesting the sample knowledge base through the worker...")
         call_command("ingest", str(SAMPLE_KB), "--collection", collection.slug, timeout=600)
