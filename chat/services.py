@@ -185,7 +185,13 @@ def _cited_sources(message: Message) -> list[dict]:
     cited = []
     for source, label in zip(message.sources, source_labels(message.sources), strict=True):
         quoted = quotes.get(source["number"], [])
-        query = urlencode({"chunk": source["chunk_id"], "quote": quoted[0] if quoted else ""})
+        query = urlencode(
+            {
+                "chunk": source["chunk_id"],
+                "quote": quoted[0] if quoted else "",
+                "conversation": message.conversation_id or "",
+            }
+        )
         reader = reverse("chat:reader", args=[source["document_id"]])
         cited.append(
             source

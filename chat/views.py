@@ -132,7 +132,12 @@ def reader(request: HttpRequest, document_id: int) -> HttpResponse:
         cited=cited.pk if cited else None,
         quote=quote,
     )
+    conversation = request.GET.get("conversation", "")
+    back = reverse("chat:chat")
+    if conversation.isdigit() and request.user.conversations.filter(pk=conversation).exists():
+        back = reverse("chat:conversation", args=[conversation])
     context = {
+        "back": back,
         "document": document,
         "version": version,
         "blocks": blocks,

@@ -153,7 +153,7 @@
     if (isQuestionRequest(event)) fail("The server could not be reached. Check your connection, then retry.");
   });
   document.addEventListener("htmx:timeout", function (event) {
-    if (isQuestionRequest(event)) fail("No answer after a minute, so the request was stopped. Retry, or ask a shorter question.");
+    if (isQuestionRequest(event)) fail("No answer came in time, so the request was stopped. Retry, or ask a shorter question.");
   });
   document.addEventListener("htmx:sendAbort", function (event) {
     if (!isQuestionRequest(event)) return;

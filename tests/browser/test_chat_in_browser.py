@@ -226,14 +226,23 @@ def test_a_blank_question_is_refused_in_place(tidewater, page, output):
 
 @pytest.mark.parametrize(
     ("failure", "shown"),
-    [("server", "server error 500"), ("network", "could not be reached")],
+    [
+        ("server", "server error 500"),
+        ("network", "could not be reached"),
+        ("timeout", "No answer came in time"),
+    ],
 )
 def test_a_failed_request_shows_a_retry_message(tidewater, page, output, failure, shown):
     question = entry_for("html")["question"]
     if failure == "server":
         page.route("**/ask/", lambda route: route.fulfill(status=500, body="Server Error"))
-    else:
+    elif failure == "network":
         page.route("**/ask/", lambda route: route.abort("internetdisconnected"))
+    else:  # never answered, with the form's 60 s timeout shortened to 0.5 s
+        page.route("**/ask/", lambda route: None)
+        page.eval_on_selector(
+            "#question-form", "form => form.setAttribute('hx-request', '{\"timeout\": 500}')"
+        )
     page.fill("#id_question", question)
     page.press("#id_question", "Enter")
     failed = page.locator("#messages article.pending.failed")

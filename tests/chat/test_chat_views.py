@@ -5,6 +5,7 @@ import re
 from unittest import mock
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from chat.models import Message
@@ -276,3 +277,20 @@ def test_staff_get_links_to_the_admin_and_the_ops_dashboard(client, alice_client
     assert reverse("admin:index") not in reader_page
     assert reverse("admin:index") in staff_page
     assert reverse("evaluation:dashboard") in staff_page
+
+
+@pytest.mark.django_db
+def test_the_reader_leads_back_to_ones_own_conversation_only(alice_client, tidewater):
+    ask(alice_client, MANIFEST[0]["question"])
+    message = Message.objects.get()
+    url = reverse("chat:reader", args=[message.sources[0]["document_id"]])
+    back = reverse("chat:conversation", args=[message.conversation_id])
+    bob = UserFactory(username="bob")
+    tidewater.readers.add(bob)
+    bob_client = Client()
+    bob_client.force_login(bob)
+
+    own = alice_client.get(url, {"conversation": message.conversation_id}).text
+    other = bob_client.get(url, {"conversation": message.conversation_id}).text
+
+    assert f'href="{back}"' in own and f'href="{back}"' not in other
