@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 from chat import selectors, services
 from chat.forms import QuestionForm
 from chat.models import Conversation
+from ingestion import originals
 from ingestion.models import Document
 from ingestion.selectors import collections_readable_by
 
@@ -62,7 +63,8 @@ def ask(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def document_file(request: HttpRequest, document_id: int) -> FileResponse:
-    """The current version's original file, for readers of its collection only."""
+    """The current version's original file, for readers of its collection only, as a download
+    that the browser never renders in our origin (ingestion/originals.py)."""
     document = get_object_or_404(
         Document.objects.select_related("current_version"),
         pk=document_id,
@@ -71,4 +73,10 @@ def document_file(request: HttpRequest, document_id: int) -> FileResponse:
         retired_at__isnull=True,
     )
     version = document.current_version
-    return FileResponse(version.file.open("rb"), filename=version.file.name.rsplit("/", 1)[-1])
+    return FileResponse(
+        version.file.open("rb"),
+        as_attachment=True,
+        filename=version.file.name.rsplit("/", 1)[-1],
+        content_type=originals.media_type(version.content_type),
+        headers=originals.download_headers(),
+    )

@@ -1,45 +1,20 @@
 """A person in Chromium: sign in, ask, read a cited answer, open a citation, vote, copy."""
 
-import shutil
-
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connections
 
 from chat.models import Message
 from feedback.models import FeedbackEvent
+from tests.browser.conftest import CHROMIUM, csp_violations
 from tests.conftest import MANIFEST
 
-CHROMIUM = shutil.which("chromium")
 pytestmark = [
     pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed"),
     pytest.mark.django_db(transaction=True),
 ]
-FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
 
 
-@pytest.fixture
-def page(live_server, monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
-    # still synchronous (Django's documented switch for this case).
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        context = browser.new_context(base_url=live_server.url)
-        context.grant_permissions(["clipboard-read", "clipboard-write"])
-        yield context.new_page()
-        browser.close()
-        # The test's ORM calls ran beside Playwright's event loop, so Django gave them a
-        # connection of that context; left open, it keeps the test database from being dropped.
-        connections.close_all()
-
-
-def test_ask_read_open_a_citation_vote_and_copy(tidewater, page, tmp_path):
+def test_ask_read_open_a_citation_vote_and_copy(tidewater, page, console, tmp_path):
     user = get_user_model().objects.get(username="alice")
     user.set_password("alice-password-1")
     user.save()
@@ -77,3 +52,7 @@ def test_ask_read_open_a_citation_vote_and_copy(tidewater, page, tmp_path):
     kinds = set(FeedbackEvent.objects.filter(message=message).values_list("kind", "detail"))
     assert ("citation_open", "1") in kinds
     assert ("copy", "button") in kinds
+    # The site-wide CSP (no inline script, no eval) leaves every part of the chat working.
+    assert csp_violations(console) == []
+    # The question form emptied itself after the answer arrived (chat.js, no hx-on).
+    assert page.input_value("#id_question") == ""
