@@ -5,10 +5,14 @@ from django.db.models import QuerySet
 
 from ingestion.models import Collection
 
+MAX_ID = 2**63 - 1  # BigAutoField
+
 
 class QuestionForm(forms.Form):
     question = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
-    conversation = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    conversation = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
+    )
     collections = forms.ModelMultipleChoiceField(
         queryset=Collection.objects.none(),
         required=False,
