@@ -171,4 +171,4 @@ def test_who_gets_what(name, world, client):
         response = http.generic(row.method, path, **({"data": row.data} if row.data else {}))
         got.append(response.status_code)
 
-    assert tuple(got) == row.expected, f"{row.method} {path}: {dict(zip(PEOPLE, got))}"
+    assert tuple(got) == row.expected, f"{row.method} {path}: {dict(zip(PEOPLE, got, strict=True))}"
