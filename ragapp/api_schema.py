@@ -29,7 +29,8 @@ class ErrorDocumentingAutoSchema(AutoSchema):
         responses = super()._get_response_bodies(direction)
         writes = self.method in ("POST", "PUT", "PATCH")
         for code, (description, schema) in ERRORS.items():
-            if code in responses or (code == "400" and not writes):
+            paged = getattr(self.view, "pagination_class", None) and self._is_list_view()
+            if code in responses or (code == "400" and not writes and not paged):
                 continue
             if code == "404" and not (writes or "{" in self.path):
                 continue

@@ -3,6 +3,7 @@ the HTML views; permissions come from request.user only."""
 
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
@@ -38,7 +39,9 @@ class MessageOutputSerializer(serializers.Serializer):
 class QuestionAskApi(APIView):
     @extend_schema_serializer(component_name="QuestionAskInput")
     class InputSerializer(serializers.Serializer):
-        question = serializers.CharField(max_length=2000)
+        question = serializers.CharField(
+            max_length=2000, validators=[RegexValidator(r"\S", "Ask something.")]
+        )
         collections = serializers.ListField(
             child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
             required=False,

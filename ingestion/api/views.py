@@ -48,7 +48,6 @@ class CollectionListApi(ListAPIView):
             "collection",
             str,
             description="Only the documents of the collection with this slug.",
-            pattern=r"^[-a-zA-Z0-9_]+$",
         )
     ]
 )
