@@ -32,4 +32,4 @@ test: lint
 	bin/test $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(PY) manage.py bench_ingest sample_kb/documents benchmarks/data/cmu-wikipedia.pdf
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) manage.py bench_ingest sample_kb/documents benchmarks/data/cmu-wikipedia.pdf

@@ -5,6 +5,8 @@ from django.db.models import QuerySet
 
 from ingestion.models import Collection
 
+MAX_ID = 2**63 - 1  # BigAutoField
+
 
 class QuestionForm(forms.Form):
     question = forms.CharField(
@@ -12,9 +14,13 @@ class QuestionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 1, "placeholder": "Ask about your documents"}),
         error_messages={"required": "Type a question first."},
     )
-    conversation = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    conversation = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
+    )
     # The answer being regenerated, with the next answer variant.
-    regenerate = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    regenerate = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
+    )
     search_only = forms.BooleanField(
         required=False, label="Search only", help_text="List the matching passages, no answer."
     )

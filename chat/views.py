@@ -15,6 +15,7 @@ from chat import selectors, services
 from chat.forms import QuestionForm
 from chat.models import Conversation, Message
 from chat.reading import ReaderChunk, quoted_sentence, reader_blocks
+from ingestion import originals
 from ingestion.selectors import collections_readable_by
 
 SIDEBAR_SIZE = 50
@@ -150,7 +151,8 @@ def reader(request: HttpRequest, document_id: int) -> HttpResponse:
 @require_GET
 @login_required
 def document_file(request: HttpRequest, document_id: int) -> FileResponse:
-    """The current version's original file, for readers of its collection only."""
+    """The current version's original file, for readers of its collection only, as a download
+    that the browser never renders in our origin (ingestion/originals.py)."""
     document = selectors.readable_document(request.user, document_id)
     if document is None:
         raise Http404("No such document.")
@@ -161,4 +163,10 @@ def document_file(request: HttpRequest, document_id: int) -> FileResponse:
         request=request,
         version=version.number,
     )
-    return FileResponse(version.file.open("rb"), filename=version.file.name.rsplit("/", 1)[-1])
+    return FileResponse(
+        version.file.open("rb"),
+        as_attachment=True,
+        filename=version.file.name.rsplit("/", 1)[-1],
+        content_type=originals.media_type(version.content_type),
+        headers=originals.download_headers(),
+    )

@@ -18,4 +18,6 @@ class EventForm(forms.Form):
         choices=[(k, k) for k in (FeedbackEvent.Kind.COPY, FeedbackEvent.Kind.CITATION_OPEN)]
     )
     detail = forms.CharField(max_length=50, required=False)
-    copied_characters = forms.IntegerField(min_value=0, required=False)
+    copied_characters = forms.IntegerField(
+        min_value=0, max_value=FeedbackEvent.MAX_COPIED_CHARACTERS, required=False
+    )

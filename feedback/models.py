@@ -31,6 +31,8 @@ class FeedbackEvent(models.Model):
     comment = models.TextField(blank=True)
     # Copy: "button" or "selection"; citation: the source number opened.
     detail = models.CharField(max_length=50, blank=True)
+    # PostgreSQL integer: larger values raised DataError (a 500) before the forms bounded them.
+    MAX_COPIED_CHARACTERS = 2_147_483_647
     copied_characters = models.PositiveIntegerField(null=True, blank=True)
     variant = models.CharField(max_length=50, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

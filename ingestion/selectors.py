@@ -27,9 +27,11 @@ def collections_readable_by(user: AbstractBaseUser | AnonymousUser) -> QuerySet[
 @functools.cache
 def _readable_sql() -> str:
     """Public collections, those granted to the user or to one of their groups, and all of
-    them for members of the ops group."""
+    them for ops: staff members of the ops group (as the dashboard counts them; a non-staff
+    member of the group reads what any user reads)."""
     readers = Collection.readers.through._meta.db_table
     reader_groups = Collection.reader_groups.through._meta.db_table
+    users = get_user_model()._meta.db_table
     user_groups = get_user_model().groups.through._meta.db_table
     return f"""
         SELECT c.id FROM {Collection._meta.db_table} AS c
@@ -41,7 +43,8 @@ def _readable_sql() -> str:
         )
         OR EXISTS (
             SELECT FROM {user_groups} AS ug JOIN {Group._meta.db_table} AS g ON g.id = ug.group_id
-            WHERE ug.user_id = %s AND g.name = %s
+            JOIN {users} AS u ON u.id = ug.user_id
+            WHERE ug.user_id = %s AND g.name = %s AND u.is_staff
         )
     """
 

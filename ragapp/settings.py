@@ -7,6 +7,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -22,7 +23,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 # Core
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# Off unless asked for: bin/run, bin/test and .ci/run set DJANGO_DEBUG=true explicitly.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
@@ -41,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_htmx",
+    "csp",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -62,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "ragapp.middleware.permissions_policy",
     "django_htmx.middleware.HtmxMiddleware",
     "audit.middleware.AuditRequestMiddleware",
 ]
@@ -78,11 +83,50 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
                 "feedback.context_processors.feedback_choices",
             ],
         },
     },
 ]
+
+# Security headers and HTTPS. Behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER to the
+# header it sets (X-Forwarded-Proto) and make sure the proxy overwrites what clients send.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+_proxy_header = env.str("SECURE_PROXY_SSL_HEADER", default="")
+# "HTTP_X_FORWARDED_PROTO" (the header's WSGI name): requests carrying it with "https" are secure.
+SECURE_PROXY_SSL_HEADER = (_proxy_header, "https") if _proxy_header else None
+# The health check answers over plain HTTP inside the compose network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
+X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts and styles from our origin only, inline ones only
+# with the request's nonce ({{ request.csp_nonce }}), no eval (htmx's hx-on needs it: not used).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Browser features no page of ours uses (ragapp/middleware.py). The copy button needs
+# clipboard-write, so it stays allowed for our own origin.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+    "magnetometer=(), microphone=(), midi=(), payment=(), usb=(), clipboard-read=(), "
+    "clipboard-write=(self)"
+)
 
 # Database: always PostgreSQL with pgvector. Without DATABASE_URL, an embedded server under var/.
 EMBEDDED_PG_DIR = Path(env.str("EMBEDDED_PG_DIR", default=str(VAR_DIR / "pgdata")))
@@ -134,13 +178,18 @@ DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DATA_UPLOAD_MAX_NUMBER_FILES", default=5
 
 # REST framework
 REST_FRAMEWORK = {
+    # Token first: its authenticate_header makes a missing or bad token a 401 with
+    # `WWW-Authenticate: Token` (session first answered 403). Either kind still signs a user in.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_SCHEMA_CLASS": "ragapp.api_schema.ErrorDocumentingAutoSchema",
+    # JSON in (uploads declare multipart themselves): one request format to validate and fuzz.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "DEFAULT_PAGINATION_CLASS": "ragapp.pagination.StrictLimitOffsetPagination",
     "PAGE_SIZE": 100,
 }
 SPECTACULAR_SETTINGS = {

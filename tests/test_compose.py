@@ -47,6 +47,18 @@ def test_production_settings_require_a_secret_and_disable_debug(services):
     assert env["DJANGO_DEBUG"] == "false"
 
 
+def test_the_database_password_has_no_default(services):
+    required = re.compile(r"\$\{POSTGRES_PASSWORD:\?[^}]+\}")
+    assert required.fullmatch(services["db"]["environment"]["POSTGRES_PASSWORD"])
+    assert required.search(services["web"]["environment"]["DATABASE_URL"])
+
+
+def test_https_settings_default_to_on(services):
+    env = services["web"]["environment"]
+    for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"):
+        assert env[name] == f"${{{name}:-true}}", name
+
+
 def test_worker_and_web_share_uploaded_files(services):
     def media_mount(name):
         mounts = [v for v in services[name].get("volumes", []) if v.endswith(":/app/media")]

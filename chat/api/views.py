@@ -3,6 +3,7 @@ the HTML views; permissions come from request.user only."""
 
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -13,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chat import selectors, services
+from chat.forms import MAX_ID
 from chat.models import Conversation, Message
 from chat.selectors import Passage
 from ingestion.selectors import collections_readable_by
@@ -40,21 +42,22 @@ class MessageOutputSerializer(serializers.Serializer):
 class QuestionAskApi(APIView):
     @extend_schema_serializer(component_name="QuestionAskInput")
     class InputSerializer(serializers.Serializer):
-        question = serializers.CharField(max_length=2000)
-        collections = serializers.ListField(child=serializers.IntegerField(), required=False)
-        conversation = serializers.IntegerField(required=False)
+        question = serializers.CharField(
+            max_length=2000, validators=[RegexValidator(r"\S", "Ask something.")]
+        )
+        collections = serializers.ListField(
+            child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+            required=False,
+            max_length=100,
+        )
+        conversation = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
     @extend_schema(request=InputSerializer, responses={201: MessageOutputSerializer})
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         question = data.validated_data["question"]
-        if "conversation" in data.validated_data:
-            conversation = get_object_or_404(
-                Conversation, pk=data.validated_data["conversation"], owner=request.user
-            )
-        else:
-            conversation = services.start_conversation(owner=request.user, title=question)
+        # Every check before the first write: a refused request leaves no empty conversation.
         requested = data.validated_data.get("collections")
         if requested is not None:
             readable = set(collections_readable_by(request.user).values_list("id", flat=True))
@@ -63,6 +66,12 @@ class QuestionAskApi(APIView):
                     {"detail": "Unknown collection, or you may not read it."},
                     status=status.HTTP_404_NOT_FOUND,
                 )
+        if "conversation" in data.validated_data:
+            conversation = get_object_or_404(
+                Conversation, pk=data.validated_data["conversation"], owner=request.user
+            )
+        else:
+            conversation = services.start_conversation(owner=request.user, title=question)
         message = services.answer_question(
             conversation=conversation,
             user=request.user,

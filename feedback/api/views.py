@@ -23,7 +23,9 @@ class FeedbackCreateApi(APIView):
         reason = serializers.ChoiceField(choices=FeedbackEvent.Reason.choices, required=False)
         comment = serializers.CharField(max_length=4000, required=False, allow_blank=True)
         detail = serializers.CharField(max_length=50, required=False, allow_blank=True)
-        copied_characters = serializers.IntegerField(min_value=0, required=False)
+        copied_characters = serializers.IntegerField(
+            min_value=0, max_value=FeedbackEvent.MAX_COPIED_CHARACTERS, required=False
+        )
 
         def validate(self, attrs: dict) -> dict:
             if attrs["kind"] == FeedbackEvent.Kind.VOTE and "rating" not in attrs:

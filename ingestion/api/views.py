@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.parsers import MultiPartParser
@@ -42,6 +42,15 @@ class CollectionListApi(ListAPIView):
         return collections_readable_by(self.request.user).order_by("name")
 
 
+@extend_schema(
+    parameters=[
+        OpenApiParameter(
+            "collection",
+            str,
+            description="Only the documents of the collection with this slug.",
+        )
+    ]
+)
 class DocumentListApi(ListAPIView):
     serializer_class = DocumentOutputSerializer
 
@@ -59,10 +68,13 @@ class DocumentUploadApi(APIView):
 
     @extend_schema_serializer(component_name="DocumentUploadInput")
     class InputSerializer(serializers.Serializer):
-        collection = serializers.SlugField()
-        file = serializers.FileField()
+        collection = serializers.SlugField(max_length=100)
+        file = serializers.FileField(max_length=500)
 
-    @extend_schema(request=InputSerializer, responses={201: DocumentOutputSerializer})
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: DocumentOutputSerializer, 200: DocumentOutputSerializer},
+    )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -254,6 +254,15 @@
     }
   }, true);
 
+  // The question form empties itself once its answer has arrived (an hx-on attribute would need
+  // the CSP's 'unsafe-eval').
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.target;
+    if (form.id === "question-form" && event.detail.successful && event.detail.target.id === "messages") {
+      form.reset();
+    }
+  });
+
   // Text the user selects and copies from an answer.
   document.addEventListener("copy", function () {
     if (copyingWithButton) return;

@@ -10,11 +10,16 @@ from tests.factories import CollectionFactory, UserFactory
 @pytest.mark.django_db
 def test_read_permission_comes_from_users_groups_public_flag_and_ops(settings):
     private, grouped, public = (CollectionFactory(slug=s) for s in ["private", "grouped", "public"])
-    alice, bob, olga = (UserFactory(username=n) for n in ["alice", "bob", "olga"])
+    alice, bob = (UserFactory(username=n) for n in ["alice", "bob"])
+    olga = UserFactory(username="olga", is_staff=True)
+    # In the ops group but not staff: not ops (README, Roles), reads what any user reads.
+    nora = UserFactory(username="nora")
     readers = Group.objects.create(name="Readers")
     also_readers = Group.objects.create(name="Also readers")
     bob.groups.add(readers, also_readers)
-    olga.groups.add(Group.objects.create(name=settings.OPS_GROUP))
+    ops = Group.objects.create(name=settings.OPS_GROUP)
+    olga.groups.add(ops)
+    nora.groups.add(ops)
     private.readers.add(alice)
     grouped.reader_groups.add(readers, also_readers)
     public.is_public = True
@@ -28,6 +33,7 @@ def test_read_permission_comes_from_users_groups_public_flag_and_ops(settings):
     assert slugs(alice) == {"private", "public"}
     assert slugs(bob) == {"grouped", "public"}
     assert slugs(olga) == {"private", "grouped", "public"}
+    assert slugs(nora) == {"public"}
     assert slugs(AnonymousUser()) == set()
     assert slugs(UserFactory(username="root", is_superuser=True)) == {
         "private",

@@ -7,6 +7,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
 
 SETTINGS = ROOT / "ragapp" / "settings.py"
@@ -14,15 +16,18 @@ ENV_EXAMPLE = ROOT / ".env.example"
 ENV_READERS = {"str", "int", "bool", "list", "float", "db_url"}
 
 
-def start_django(**env: str) -> subprocess.CompletedProcess:
-    """`django.setup()` in a fresh interpreter, with only the given app variables set."""
+def start_django(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """`django.setup()` in a fresh interpreter (or `manage.py ARGS`), with only the given app
+    variables set."""
     inherited = {
         name: value
         for name, value in os.environ.items()
         if name not in settings_variables() and not name.startswith("DJANGO_")
     }
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); print('started')"],
+        [sys.executable, "manage.py", *args]
+        if args
+        else [sys.executable, "-c", "import django; django.setup(); print('started')"],
         cwd=ROOT,
         env={**inherited, "DJANGO_SETTINGS_MODULE": "ragapp.settings", **env},
         capture_output=True,
@@ -90,3 +95,41 @@ def test_every_variable_settings_read_is_in_env_example():
     missing = settings_variables() - documented
 
     assert not missing, f".env.example does not mention: {', '.join(sorted(missing))}"
+
+
+# What README's "Production" section asks for, behind a proxy that terminates TLS.
+DOCUMENTED_PRODUCTION = {
+    **PRODUCTION,
+    "SECRET_KEY": "x7Gq-production-secret-of-fifty-characters-or-more-3kP9zR",
+    "ALLOWED_HOSTS": "ragapp.example.org",
+    "CSRF_TRUSTED_ORIGINS": "https://ragapp.example.org",
+    "SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO",
+}
+
+
+def test_debug_is_off_unless_asked_for():
+    if (ROOT / ".env").exists() and "DJANGO_DEBUG" in (ROOT / ".env").read_text():
+        pytest.skip("this checkout's .env sets DJANGO_DEBUG")
+    variables = {k: v for k, v in PRODUCTION.items() if k != "DJANGO_DEBUG"}
+
+    result = start_django(**variables, SECRET_KEY="")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_the_deployment_check_passes_with_the_documented_production_variables():
+    result = start_django("check", "--deploy", "--fail-level", "WARNING", **DOCUMENTED_PRODUCTION)
+
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_the_deployment_check_fails_when_https_is_switched_off():
+    result = start_django(
+        "check", "--deploy", "--fail-level", "WARNING",
+        **DOCUMENTED_PRODUCTION, SECURE_SSL_REDIRECT="false", SESSION_COOKIE_SECURE="false",
+    )  # fmt: skip
+
+    assert result.returncode != 0
+    assert "security.W008" in result.stderr and "security.W012" in result.stderr
