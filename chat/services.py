@@ -6,12 +6,16 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import numpy as np
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from chat.extractive import Candidate, maximal_marginal_relevance, relevance
 from chat.models import Conversation, Message
@@ -42,6 +46,37 @@ class Generation:
 
 def start_conversation(*, owner: AbstractBaseUser, title: str) -> Conversation:
     return Conversation.objects.create(owner=owner, title=title[:200] or "New conversation")
+
+
+def rename_conversation(*, conversation: Conversation, title: str) -> Conversation:
+    conversation.title = title.strip()[:200] or "New conversation"
+    conversation.save(update_fields=["title", "updated_at"])
+    return conversation
+
+
+def delete_conversations(conversations: QuerySet[Conversation]) -> dict[str, int]:
+    """Delete conversations with everything made from their questions, and return how many
+    rows went from each table ("app.Model": count).
+
+    Messages take their trace with them (it is stored on the message), and the models'
+    cascades take their feedback, online scores, golden items made from them and those items'
+    evaluation results. Daily rollups hold no question: days still inside the monitoring
+    recompute window follow at the next refresh, older days are final and keep counting the
+    answers that were given (evaluation/rollups.py).
+    """
+    with transaction.atomic():
+        _, counts = conversations.delete()
+    return {label: count for label, count in counts.items() if count}
+
+
+def purge_expired_conversations(*, now: datetime | None = None) -> dict[str, int]:
+    """Delete conversations idle for longer than CONVERSATION_RETENTION_DAYS (0: keep all).
+    Safe to re-run."""
+    days = settings.CONVERSATION_RETENTION_DAYS
+    if days <= 0:
+        return {}
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    return delete_conversations(Conversation.objects.filter(updated_at__lt=cutoff))
 
 
 def answer_question(

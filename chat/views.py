@@ -3,10 +3,12 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from chat import selectors, services
-from chat.forms import QuestionForm
+from chat.forms import ConversationRenameForm, QuestionForm
 from chat.models import Conversation
 from ingestion.models import Document
 from ingestion.selectors import collections_readable_by
@@ -18,10 +20,12 @@ def chat(request: HttpRequest, conversation_id: int | None = None) -> HttpRespon
     conversation = None
     if conversation_id is not None:
         conversation = get_object_or_404(Conversation, pk=conversation_id, owner=request.user)
+    messages = list(selectors.messages_of(conversation)) if conversation else []
     context = {
         "conversations": selectors.conversations_for(request.user)[:50],
         "conversation": conversation,
-        "messages": selectors.messages_of(conversation) if conversation else [],
+        "messages": messages,
+        "withheld": selectors.withheld_message_ids(messages=messages, user=request.user),
         "form": QuestionForm(
             initial={"conversation": conversation_id},
             collections=collections_readable_by(request.user),
@@ -57,6 +61,32 @@ def ask(request: HttpRequest) -> HttpResponse:
     response = render(request, "chat/partials/message.html", context)
     response["HX-Push-Url"] = f"/c/{conversation.pk}/"
     return response
+
+
+@require_POST
+@login_required
+def rename_conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = get_object_or_404(Conversation, pk=conversation_id, owner=request.user)
+    form = ConversationRenameForm(request.POST)
+    if form.is_valid():
+        services.rename_conversation(conversation=conversation, title=form.cleaned_data["title"])
+    if not request.htmx:
+        return redirect("chat:conversation", conversation_id=conversation.pk)
+    context = {"conversation": conversation, "form": form}
+    return render(request, "chat/partials/conversation_title.html", context)
+
+
+@require_POST
+@login_required
+def delete_conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Deletes the conversation with its answers, their traces and feedback."""
+    get_object_or_404(Conversation, pk=conversation_id, owner=request.user)
+    services.delete_conversations(
+        Conversation.objects.filter(pk=conversation_id, owner=request.user)
+    )
+    if request.htmx:
+        return HttpResponseClientRedirect(reverse("chat:chat"))
+    return redirect("chat:chat")
 
 
 @require_GET

@@ -307,3 +307,14 @@ ALERT_WEBHOOK_URL = env.str("ALERT_WEBHOOK_URL", default="")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ragapp@localhost")
 # smtp://user:password@host:587 (django-environ); the default prints e-mails to the console.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+
+# Privacy: conversations idle for longer than this are deleted by beat (0 keeps them). At
+# least 8 days, so that purged answers are on days the monitoring rollups no longer recompute
+# (today and the last week) and the dashboard keeps counting them.
+CONVERSATION_RETENTION_DAYS = env.int("CONVERSATION_RETENTION_DAYS", default=0)
+if 0 < CONVERSATION_RETENTION_DAYS < 8:
+    raise ImproperlyConfigured("CONVERSATION_RETENTION_DAYS must be 0 (keep) or at least 8.")
+CELERY_BEAT_SCHEDULE["purge-expired-conversations"] = {
+    "task": "chat.tasks.purge_expired_conversations_task",
+    "schedule": crontab(hour=3, minute=30),
+}
