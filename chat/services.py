@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from chat import quotas
 from chat.extractive import Candidate, maximal_marginal_relevance, relevance
 from chat.models import Conversation, Message
 from chat.prompting import InvalidAnswer, Source, build_messages, parse_answer
@@ -86,13 +87,25 @@ def answer_question(
     question: str,
     collection_ids: Iterable[int] | None = None,
 ) -> Message:
-    """Answer `question` for `user` in `conversation` and store the answer with its trace."""
+    """Answer `question` for `user` in `conversation` and store the answer with its trace.
+
+    Raises LimitExceeded past the user's daily questions; past their daily LLM tokens or the
+    app's daily spending, the answer is extractive and the trace says why."""
+    quotas.reserve_question(user=user)
     variant = assign_variant(user.pk, settings.ANSWER_VARIANTS, salt=settings.ANSWER_VARIANTS_SALT)
+    generator = settings.ANSWER_VARIANTS.get(variant, {}).get(
+        "generator", settings.ANSWER_GENERATOR
+    )
     message = compose_answer(
-        user=user, question=question, collection_ids=collection_ids, variant=variant
+        user=user,
+        question=question,
+        collection_ids=collection_ids,
+        variant=variant,
+        llm_refusal=quotas.llm_refusal(user=user) if generator == "llm" else "",
     )
     message.conversation = conversation
     message.save()
+    quotas.record_llm_usage(message=message)
     # Rendered once saved: the template's anchors carry the message id.
     message.rendered = render_answer(message)
     message.save(update_fields=["rendered"])
@@ -106,8 +119,10 @@ def compose_answer(
     question: str,
     collection_ids: Iterable[int] | None = None,
     variant: str = "",
+    llm_refusal: str = "",
 ) -> Message:
-    """Retrieve what `user` may read, choose cited sentences, render the template.
+    """Retrieve what `user` may read, choose cited sentences, render the template. With an
+    `llm_refusal` (a quota used up) the LLM is not asked and the answer is extractive.
 
     Returns an unsaved, unrendered Message: chat stores it, evaluation scores it without
     touching the live traffic that the dashboard counts.
@@ -141,7 +156,10 @@ def compose_answer(
     ]
     generation = Generation(generator="extractive", model=embedder.model_id)
     if evidence and options.get("generator", settings.ANSWER_GENERATOR) == "llm":
-        generation = _llm_answer(question, evidence)
+        if llm_refusal:
+            generation.fallback_reason = llm_refusal
+        else:
+            generation = _llm_answer(question, evidence)
     if evidence and not generation.sentences and not generation.declined:
         generation.sentences, generation.sources = _extractive_answer(
             question, question_vector, evidence

@@ -12,6 +12,7 @@ from chat.forms import ConversationRenameForm, QuestionForm
 from chat.models import Conversation
 from ingestion.models import Document
 from ingestion.selectors import collections_readable_by
+from providers.limits import rate_limited
 
 
 @require_GET
@@ -36,6 +37,7 @@ def chat(request: HttpRequest, conversation_id: int | None = None) -> HttpRespon
 
 @require_POST
 @login_required
+@rate_limited("ask", template="chat/partials/limit.html")
 def ask(request: HttpRequest) -> HttpResponse:
     form = QuestionForm(request.POST, collections=collections_readable_by(request.user))
     if not form.is_valid():

@@ -9,11 +9,13 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_http_methods
 
 from ingestion import services
 from ingestion.forms import UploadForm
 from ingestion.models import Chunk, Collection, Document, DocumentVersion
 from ingestion.selectors import collections_curated_by
+from providers.limits import LimitExceeded, check_rate_limits, limited_response
 
 
 class CuratedCollectionsMixin:
@@ -111,10 +113,16 @@ class DocumentAdmin(CuratedCollectionsMixin, admin.ModelAdmin):
         return False  # documents arrive through the upload page, which runs the pipeline
 
     def get_urls(self):
-        upload = self.admin_site.admin_view(self.upload_view)
+        # Counted per request (the form takes several files), limits checked before parsing.
+        upload = self.admin_site.admin_view(require_http_methods(["GET", "POST"])(self.upload_view))
         return [path("upload/", upload, name="ingestion_document_upload"), *super().get_urls()]
 
     def upload_view(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "POST":
+            try:
+                check_rate_limits(action="upload", request=request)
+            except LimitExceeded as exc:
+                return limited_response(request, exc)
         collections = collections_curated_by(request.user)
         form = UploadForm(request.POST or None, request.FILES or None, collections=collections)
         if request.method == "POST" and form.is_valid():

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
+from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,6 +14,7 @@ from rest_framework.views import APIView
 from chat import services
 from chat.models import Conversation, Message
 from ingestion.selectors import collections_readable_by
+from providers.limits import LimitExceeded
 
 
 class MessageOutputSerializer(serializers.Serializer):
@@ -35,6 +37,8 @@ class MessageOutputSerializer(serializers.Serializer):
 
 
 class QuestionAskApi(APIView):
+    rate_limit_action = "ask"
+
     @extend_schema_serializer(component_name="QuestionAskInput")
     class InputSerializer(serializers.Serializer):
         question = serializers.CharField(max_length=2000)
@@ -60,10 +64,13 @@ class QuestionAskApi(APIView):
                     {"detail": "Unknown collection, or you may not read it."},
                     status=status.HTTP_404_NOT_FOUND,
                 )
-        message = services.answer_question(
-            conversation=conversation,
-            user=request.user,
-            question=question,
-            collection_ids=requested,
-        )
+        try:
+            message = services.answer_question(
+                conversation=conversation,
+                user=request.user,
+                question=question,
+                collection_ids=requested,
+            )
+        except LimitExceeded as exc:
+            raise Throttled(wait=exc.retry_after, detail=str(exc)) from exc
         return Response(MessageOutputSerializer(message).data, status=status.HTTP_201_CREATED)

@@ -55,6 +55,7 @@ class DocumentListApi(ListAPIView):
 
 
 class DocumentUploadApi(APIView):
+    rate_limit_action = "upload"
     parser_classes = [MultiPartParser]
 
     @extend_schema_serializer(component_name="DocumentUploadInput")
