@@ -4,9 +4,9 @@ conversation is a 404, never a 403: its existence is not disclosed."""
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers, status
-from rest_framework.generics import GenericAPIView
+from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -40,12 +40,13 @@ class StoredMessageSerializer(MessageOutputSerializer):
         return data
 
 
-class ConversationListApi(GenericAPIView):
+class ConversationListApi(ListAPIView):
+    """The user's own conversations, most recently active first."""
+
     serializer_class = ConversationOutputSerializer
 
-    def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(selectors.conversations_for(request.user))
-        return self.get_paginated_response(ConversationOutputSerializer(page, many=True).data)
+    def get_queryset(self):
+        return selectors.conversations_for(self.request.user)
 
 
 class ConversationDetailApi(APIView):
@@ -59,6 +60,7 @@ class ConversationDetailApi(APIView):
     class DetailSerializer(ConversationOutputSerializer):
         messages = serializers.SerializerMethodField()
 
+        @extend_schema_field(StoredMessageSerializer(many=True))
         def get_messages(self, conversation: Conversation) -> list[dict]:
             messages = list(selectors.messages_of(conversation))
             withheld = selectors.withheld_message_ids(messages=messages, user=self.context["user"])
