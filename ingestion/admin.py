@@ -87,7 +87,7 @@ class DocumentAdmin(CuratedCollectionsMixin, admin.ModelAdmin):
         "chunks_link",
         "updated_at",
     ]
-    list_filter = ["status", "collection", "content_type"]
+    list_filter = ["status", ("collection", admin.RelatedOnlyFieldListFilter), "content_type"]
     search_fields = ["title", "source_name", "external_id"]
     list_select_related = ["collection", "current_version"]
     readonly_fields = [
@@ -196,7 +196,7 @@ class ChunkAdmin(CuratedCollectionsMixin, admin.ModelAdmin):
     """The chunk browser: what retrieval actually sees, searchable by full text."""
 
     list_display = ["document", "ordinal", "snippet", "pages", "section", "token_count"]
-    list_filter = ["collection"]
+    list_filter = [("collection", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["document"]
     search_fields = ["text"]
     search_help_text = "Full-text search (English stemming), ranked by relevance."

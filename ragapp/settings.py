@@ -118,8 +118,8 @@ AUTH_PASSWORD_VALIDATORS = [
 OPS_GROUP = env.str("OPS_GROUP", default="Ops")
 LOGIN_URL = "login"
 
-# Sign-in lockout (django-axes): AXES_FAILURE_LIMIT wrong passwords for one username lock it for
-# AXES_COOLOFF_HOURS; an admin unlocks it by deleting its access attempts (Axes > Access attempts).
+# Sign-in lockout (django-axes): AXES_FAILURE_LIMIT wrong passwords for one username from one
+# address lock it for AXES_COOLOFF_HOURS; an admin unlocks it by deleting its access attempts.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",

@@ -86,6 +86,8 @@ def test_carol_does_not_see_golden_sets_runs_or_names_over_a_collection_she_cann
         client.get(reverse("admin:evaluation_evalrun_changelist")),
         client.get(reverse("admin:evaluation_goldenset_add")),
         client.get(reverse("admin:chat_message_changelist")),
+        client.get(reverse("admin:ingestion_document_changelist")),  # its collection filter
+        client.get(reverse("admin:ingestion_chunk_changelist")),
     ]
 
     for page in pages:
