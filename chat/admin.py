@@ -8,7 +8,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from chat.models import Conversation, Message
-from ingestion.models import Chunk, Collection
+from chat.selectors import messages_reviewable_by
+from ingestion.models import Chunk
+from ingestion.selectors import collections_reviewable_by
 from ragapp.formats import duration_ms, score
 
 
@@ -17,7 +19,8 @@ class CollectionFilter(admin.SimpleListFilter):
     parameter_name = "collection"
 
     def lookups(self, request, model_admin):
-        return Collection.objects.values_list("id", "name")
+        # Only names the user may see: a private collection's name is itself information.
+        return collections_reviewable_by(request.user).values_list("id", "name")
 
     def queryset(self, request, queryset: QuerySet[Message]):
         if self.value():
@@ -49,6 +52,10 @@ class MessageAdmin(admin.ModelAdmin):
         "completion_tokens", "cost", "created_at",
     ]  # fmt: skip
     readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Message]:
+        reviewable = messages_reviewable_by(request.user)
+        return super().get_queryset(request).filter(pk__in=reviewable)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -108,3 +115,8 @@ class MessageAdmin(admin.ModelAdmin):
 class ConversationAdmin(admin.ModelAdmin):
     list_display = ["title", "owner", "updated_at"]
     list_select_related = ["owner"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Conversation]:
+        # Titles are questions: superusers only, staff review answers one by one.
+        queryset = super().get_queryset(request)
+        return queryset if request.user.is_superuser else queryset.none()

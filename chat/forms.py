@@ -34,3 +34,7 @@ class QuestionForm(forms.Form):
     def __init__(self, *args, collections: QuerySet[Collection], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["collections"].queryset = collections
+
+
+class ConversationRenameForm(forms.Form):
+    title = forms.CharField(max_length=200)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -10,7 +11,7 @@ from chat.models import Conversation, Message
 from chat.reading import best_sentence_for_query, mark, source_label
 from ingestion.models import Chunk, Collection, Document, DocumentVersion
 from ingestion.retrieval import RetrievedChunk, SearchMode, search_chunks
-from ingestion.selectors import collections_readable_by
+from ingestion.selectors import collections_readable_by, collections_reviewable_by
 
 
 def conversations_for(user: AbstractBaseUser) -> QuerySet[Conversation]:
@@ -105,3 +106,30 @@ def search_passages(
             )
         )
     return passages
+
+
+def messages_reviewable_by(user: AbstractBaseUser) -> QuerySet[Message]:
+    """Answers a staff user may review: those that searched only collections they curate and
+    read (superusers: all). An answer that searched nothing is shown to superusers only."""
+    if user.is_superuser:
+        return Message.objects.all()
+    allowed = list(collections_reviewable_by(user).values_list("id", flat=True))
+    return Message.objects.filter(collection_ids__contained_by=allowed).exclude(collection_ids=[])
+
+
+def withheld_message_ids(*, messages: Iterable[Message], user: AbstractBaseUser) -> set[int]:
+    """Stored answers `user` may no longer see: one of the documents they cite (or list as
+    closest) is gone, or is in a collection they cannot read any more. Two queries in all."""
+    messages = list(messages)
+    cited = {source["document_id"] for m in messages for source in m.sources}
+    collection_of = dict(Document.objects.filter(pk__in=cited).values_list("id", "collection_id"))
+    readable = set(
+        collections_readable_by(user)
+        .filter(pk__in=set(collection_of.values()))
+        .values_list("id", flat=True)
+    )
+    return {
+        m.pk
+        for m in messages
+        if any(collection_of.get(s["document_id"]) not in readable for s in m.sources)
+    }

@@ -6,16 +6,21 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import numpy as np
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 
 import audit.services as audit
+from chat import quotas
 from chat.extractive import Candidate, maximal_marginal_relevance, relevance
 from chat.models import Conversation, Message
 from chat.prompting import InvalidAnswer, Source, build_messages, parse_answer
@@ -48,6 +53,37 @@ def start_conversation(*, owner: AbstractBaseUser, title: str) -> Conversation:
     return Conversation.objects.create(owner=owner, title=title[:200] or "New conversation")
 
 
+def rename_conversation(*, conversation: Conversation, title: str) -> Conversation:
+    conversation.title = title.strip()[:200] or "New conversation"
+    conversation.save(update_fields=["title", "updated_at"])
+    return conversation
+
+
+def delete_conversations(conversations: QuerySet[Conversation]) -> dict[str, int]:
+    """Delete conversations with everything made from their questions, and return how many
+    rows went from each table ("app.Model": count).
+
+    Messages take their trace with them (it is stored on the message), and the models'
+    cascades take their feedback, online scores, golden items made from them and those items'
+    evaluation results. Daily rollups hold no question: days still inside the monitoring
+    recompute window follow at the next refresh, older days are final and keep counting the
+    answers that were given (evaluation/rollups.py).
+    """
+    with transaction.atomic():
+        _, counts = conversations.delete()
+    return {label: count for label, count in counts.items() if count}
+
+
+def purge_expired_conversations(*, now: datetime | None = None) -> dict[str, int]:
+    """Delete conversations idle for longer than CONVERSATION_RETENTION_DAYS (0: keep all).
+    Safe to re-run."""
+    days = settings.CONVERSATION_RETENTION_DAYS
+    if days <= 0:
+        return {}
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    return delete_conversations(Conversation.objects.filter(updated_at__lt=cutoff))
+
+
 def answer_question(
     *,
     conversation: Conversation,
@@ -58,17 +94,28 @@ def answer_question(
 ) -> Message:
     """Answer `question` for `user` in `conversation` and store the answer with its trace.
 
-    `variant` overrides the user's assigned variant (regenerating with another one).
+    `variant` overrides the user's assigned variant (regenerating with another one). Raises
+    LimitExceeded past the user's daily questions; past their daily LLM tokens or the app's daily
+    spending, the answer is extractive and the trace says why.
     """
+    quotas.reserve_question(user=user)
     if variant is None or variant not in settings.ANSWER_VARIANTS:
         variant = assign_variant(
             user.pk, settings.ANSWER_VARIANTS, salt=settings.ANSWER_VARIANTS_SALT
         )
+    generator = settings.ANSWER_VARIANTS.get(variant, {}).get(
+        "generator", settings.ANSWER_GENERATOR
+    )
     message = compose_answer(
-        user=user, question=question, collection_ids=collection_ids, variant=variant
+        user=user,
+        question=question,
+        collection_ids=collection_ids,
+        variant=variant,
+        llm_refusal=quotas.llm_refusal(user=user) if generator == "llm" else "",
     )
     message.conversation = conversation
     message.save()
+    quotas.record_llm_usage(message=message)
     # Rendered once saved: the template's anchors carry the message id.
     message.rendered = render_answer(message)
     message.save(update_fields=["rendered"])
@@ -93,8 +140,10 @@ def compose_answer(
     question: str,
     collection_ids: Iterable[int] | None = None,
     variant: str = "",
+    llm_refusal: str = "",
 ) -> Message:
-    """Retrieve what `user` may read, choose cited sentences, render the template.
+    """Retrieve what `user` may read, choose cited sentences, render the template. With an
+    `llm_refusal` (a quota used up) the LLM is not asked and the answer is extractive.
 
     Returns an unsaved, unrendered Message: chat stores it, evaluation scores it without
     touching the live traffic that the dashboard counts.
@@ -128,7 +177,10 @@ def compose_answer(
     ]
     generation = Generation(generator="extractive", model=embedder.model_id)
     if evidence and options.get("generator", settings.ANSWER_GENERATOR) == "llm":
-        generation = _llm_answer(question, evidence)
+        if llm_refusal:
+            generation.fallback_reason = llm_refusal
+        else:
+            generation = _llm_answer(question, evidence)
     if evidence and not generation.sentences and not generation.declined:
         generation.sentences, generation.sources = _extractive_answer(
             question, question_vector, evidence

@@ -8,15 +8,16 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import push_url, reswap, retarget
+from django_htmx.http import HttpResponseClientRedirect, push_url, reswap, retarget
 
 import audit.services as audit
 from chat import selectors, services
-from chat.forms import QuestionForm
+from chat.forms import ConversationRenameForm, QuestionForm
 from chat.models import Conversation, Message
 from chat.reading import ReaderChunk, quoted_sentence, reader_blocks
 from ingestion import originals
 from ingestion.selectors import collections_readable_by
+from providers.limits import rate_limited
 
 SIDEBAR_SIZE = 50
 
@@ -28,12 +29,14 @@ def chat(request: HttpRequest, conversation_id: int | None = None) -> HttpRespon
     if conversation_id is not None:
         conversation = get_object_or_404(Conversation, pk=conversation_id, owner=request.user)
     query = request.GET.get("q", "").strip()
+    messages = list(selectors.messages_of(conversation)) if conversation else []
     context = {
         "conversations": selectors.conversations_matching(request.user, query=query)[:SIDEBAR_SIZE],
         "query": query,
         "conversation": conversation,
-        "messages": selectors.messages_of(conversation) if conversation else [],
         "collections": selectors.collections_overview(request.user),
+        "messages": messages,
+        "withheld": selectors.withheld_message_ids(messages=messages, user=request.user),
         "form": QuestionForm(
             initial={"conversation": conversation_id},
             collections=collections_readable_by(request.user),
@@ -55,6 +58,7 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
+@rate_limited("ask", template="chat/partials/limit.html")
 def ask(request: HttpRequest) -> HttpResponse:
     form = QuestionForm(request.POST, collections=collections_readable_by(request.user))
     if not form.is_valid():
@@ -146,6 +150,32 @@ def reader(request: HttpRequest, document_id: int) -> HttpResponse:
         "has_quote": any(block.has_quote for block in blocks),
     }
     return render(request, "chat/reader.html", context)
+
+
+@require_POST
+@login_required
+def rename_conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = get_object_or_404(Conversation, pk=conversation_id, owner=request.user)
+    form = ConversationRenameForm(request.POST)
+    if form.is_valid():
+        services.rename_conversation(conversation=conversation, title=form.cleaned_data["title"])
+    if not request.htmx:
+        return redirect("chat:conversation", conversation_id=conversation.pk)
+    context = {"conversation": conversation, "form": form}
+    return render(request, "chat/partials/conversation_title.html", context)
+
+
+@require_POST
+@login_required
+def delete_conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Deletes the conversation with its answers, their traces and feedback."""
+    get_object_or_404(Conversation, pk=conversation_id, owner=request.user)
+    services.delete_conversations(
+        Conversation.objects.filter(pk=conversation_id, owner=request.user)
+    )
+    if request.htmx:
+        return HttpResponseClientRedirect(reverse("chat:chat"))
+    return redirect("chat:chat")
 
 
 @require_GET

@@ -14,9 +14,11 @@ from django.utils.timezone import localtime
 import audit.services as audit
 from audit.admin import AuditedAdminMixin
 from chat.models import Message
-from evaluation import golden_sets, runs
+from chat.selectors import messages_reviewable_by
+from evaluation import access, golden_sets, runs
 from evaluation.models import EvalResult, EvalRun, GoldenItem, GoldenSet, RelevantDocument
 from feedback.admin import AnswerReviewAdmin as FeedbackAnswerReviewAdmin
+from ingestion.selectors import collections_reviewable_by
 from ragapp.formats import duration_ms, score
 
 
@@ -33,7 +35,13 @@ class GoldenSetAdmin(AuditedAdminMixin, admin.ModelAdmin):
     change_form_template = "admin/evaluation/goldenset/change_form.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[GoldenSet]:
-        return super().get_queryset(request).prefetch_related("items")
+        visible = access.golden_sets_visible_to(request.user)
+        return super().get_queryset(request).filter(pk__in=visible).prefetch_related("items")
+
+    def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "collections":
+            kwargs["queryset"] = collections_reviewable_by(request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_model(self, request, obj: GoldenSet, form, change: bool) -> None:
         if not change:
@@ -55,9 +63,15 @@ class GoldenSetAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Start an evaluation run")
     def start_run(self, request: HttpRequest, queryset: QuerySet[GoldenSet]) -> None:
+        queued = 0
         for golden_set in queryset:
-            runs.start_eval_run(golden_set=golden_set, started_by=request.user)
-        self.message_user(request, f"{queryset.count()} run(s) queued.", messages.SUCCESS)
+            try:
+                runs.start_eval_run(golden_set=golden_set, started_by=request.user)
+            except runs.RunRefused as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                queued += 1
+        self.message_user(request, f"{queued} run(s) queued.", messages.SUCCESS)
 
     @admin.action(description="Export as JSONL")
     def export_jsonl(self, request: HttpRequest, queryset: QuerySet[GoldenSet]) -> HttpResponse:
@@ -77,7 +91,7 @@ class GoldenSetAdmin(AuditedAdminMixin, admin.ModelAdmin):
         ]
 
     def import_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        golden_set = get_object_or_404(GoldenSet, pk=pk)
+        golden_set = get_object_or_404(access.golden_sets_visible_to(request.user), pk=pk)
         if not self.has_change_permission(request, golden_set):
             return HttpResponse(status=403)
         form = ImportForm(request.POST or None, request.FILES or None)
@@ -117,11 +131,20 @@ class RelevantDocumentInline(admin.TabularInline):
     autocomplete_fields = ["document"]
     extra = 1
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[RelevantDocument]:
+        judgeable = access.documents_judgeable_by(request.user)
+        return super().get_queryset(request).filter(document__in=judgeable)
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "document":
+            kwargs["queryset"] = access.documents_judgeable_by(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 
 @admin.register(GoldenItem)
 class GoldenItemAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["question", "golden_set", "judged", "source", "added_by", "created_at"]
-    list_filter = ["golden_set"]
+    list_filter = [("golden_set", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["question", "external_id"]
     inlines = [RelevantDocumentInline]
     # Chunks are picked by searching their text (ChunkAdmin's full-text search, limited to the
@@ -138,7 +161,26 @@ class GoldenItemAdmin(AuditedAdminMixin, admin.ModelAdmin):
         return f"golden item {obj.pk}"  # the question may come from a user's message
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[GoldenItem]:
-        return super().get_queryset(request).select_related("golden_set", "added_by")
+        visible = access.golden_items_visible_to(request.user)
+        return (
+            super()
+            .get_queryset(request)
+            .filter(pk__in=visible)
+            .select_related("golden_set", "added_by")
+        )
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        # The querysets also validate: an id typed into a raw-id box outside them is refused.
+        if db_field.name == "golden_set":
+            kwargs["queryset"] = access.golden_sets_visible_to(request.user)
+        if db_field.name == "source_message":
+            kwargs["queryset"] = messages_reviewable_by(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "relevant_chunks":
+            kwargs["queryset"] = access.chunks_judgeable_by(request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_model(self, request, obj: GoldenItem, form, change: bool) -> None:
         if not change:
@@ -200,12 +242,16 @@ class EvalRunAdmin(admin.ModelAdmin):
         "faithfulness",
         "created_at",
     ]
-    list_filter = ["golden_set", "status", "trigger"]
+    list_filter = [("golden_set", admin.RelatedOnlyFieldListFilter), "status", "trigger"]
     readonly_fields = [
         "golden_set", "status", "trigger", "config", "item_ids", "run_metrics", "baseline", "error",
         "started_by", "created_at", "started_at", "finished_at",
     ]  # fmt: skip
     inlines = [EvalResultInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[EvalRun]:
+        visible = access.eval_runs_visible_to(request.user)
+        return super().get_queryset(request).filter(pk__in=visible)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -234,8 +280,10 @@ class AnswerReviewAdmin(FeedbackAnswerReviewAdmin):
     def add_to_golden_set(
         self, request: HttpRequest, queryset: QuerySet[Message]
     ) -> TemplateResponse | None:
-        choices = GoldenSet.objects.all()
+        choices = access.golden_sets_visible_to(request.user).order_by("name")
         chosen = choices.filter(pk=request.POST.get("golden_set") or None).first()
+        # The changelist is already scoped; a forged selection is scoped again here.
+        queryset = queryset.filter(pk__in=messages_reviewable_by(request.user))
         if chosen is None:
             # First step: ask which set (Django's intermediate action page pattern).
             context = {

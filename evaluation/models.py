@@ -41,11 +41,12 @@ class GoldenItem(models.Model):
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
+    # A copy of a user's question: it goes when they delete the answer or are erased.
     source_message = models.ForeignKey(
         "chat.Message",
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.CASCADE,
         related_name="golden_items",
         help_text="The answer this question came from, when added from feedback.",
     )
@@ -132,7 +133,8 @@ class EvalResult(models.Model):
     """One golden item answered and scored within a run. Written once per (run, item)."""
 
     run = models.ForeignKey(EvalRun, on_delete=models.CASCADE, related_name="results")
-    item = models.ForeignKey(GoldenItem, null=True, on_delete=models.SET_NULL, related_name="+")
+    # CASCADE: the result copies the item's question, which may be a user's.
+    item = models.ForeignKey(GoldenItem, null=True, on_delete=models.CASCADE, related_name="+")
     question = models.TextField()
     retrieved_chunk_ids = models.JSONField(default=list)
     retrieved_document_ids = models.JSONField(default=list)

@@ -16,6 +16,7 @@ from django.utils import timezone
 import audit.services as audit
 from chat.models import Message
 from chat.services import compose_answer
+from evaluation.access import unreadable_collections
 from evaluation.comparison import mean_metrics
 from evaluation.metrics import query_metrics
 from evaluation.models import (
@@ -39,9 +40,14 @@ logger = logging.getLogger(__name__)
 EVALUATOR_USERNAME = "ragapp-evaluator"
 
 
+class RunRefused(PermissionError):
+    """The user a run would search as cannot read every collection of its golden set."""
+
+
 def evaluator_user() -> AbstractBaseUser:
-    """The account evaluation runs search as. It cannot sign in (inactive, no password); runs
-    narrow its reach to their golden set's collections."""
+    """The account command-line runs search as (whoever has a shell on the server reads
+    everything anyway). It cannot sign in (inactive, no password); every other run searches
+    as the user who started it, or for scheduled runs the golden set's creator."""
     user, created = get_user_model().objects.get_or_create(
         username=EVALUATOR_USERNAME,
         defaults={"is_active": False, "is_superuser": True, "email": ""},
@@ -88,9 +94,17 @@ def start_eval_run(
     scorer: str | None = None,
     enqueue: bool = True,
 ) -> EvalRun:
-    """Create a run (compared with `baseline`, else the last finished run of the same set)."""
+    """Create a run (compared with `baseline`, else the last finished run of the same set).
+
+    Raises RunRefused unless `started_by` may read every collection of the set; only runs
+    from the command line may have no user (they search as the evaluator account).
+    """
     from evaluation.tasks import run_evaluation_task
 
+    if started_by is None and trigger != EvalRun.Trigger.COMMAND:
+        raise RunRefused("A run needs the user it searches as.")
+    if started_by is not None:
+        _check_can_run(golden_set=golden_set, user=started_by)
     if baseline is None:
         baseline = latest_finished_run(golden_set)
     run = EvalRun.objects.create(
@@ -121,7 +135,7 @@ def execute_eval_run(*, run_id: int) -> EvalRun:
     updated = EvalRun.objects.filter(
         id=run_id, status__in=[EvalRun.Status.QUEUED, EvalRun.Status.RUNNING]
     ).update(status=EvalRun.Status.RUNNING, started_at=timezone.now())
-    run = EvalRun.objects.select_related("golden_set").get(id=run_id)
+    run = EvalRun.objects.select_related("golden_set", "started_by").get(id=run_id)
     if not updated:
         return run  # already finished
     try:
@@ -131,7 +145,10 @@ def execute_eval_run(*, run_id: int) -> EvalRun:
         done = set(run.results.values_list("item_id", flat=True))
         collection_ids = list(run.golden_set.collections.values_list("id", flat=True))
         scorer = get_scorer(run.config.get("scorer"))
-        user = evaluator_user()
+        user = run.started_by or evaluator_user()
+        if run.started_by is not None:
+            # Permissions may have changed since the run was queued.
+            _check_can_run(golden_set=run.golden_set, user=run.started_by)
         for item in items.exclude(id__in=done):
             _evaluate_item(run, item, user=user, collection_ids=collection_ids, scorer=scorer)
         run.metrics = mean_metrics(run.results.filter(error=""))
@@ -142,6 +159,14 @@ def execute_eval_run(*, run_id: int) -> EvalRun:
     run.finished_at = timezone.now()
     run.save(update_fields=["metrics", "status", "error", "finished_at"])
     return run
+
+
+def _check_can_run(*, golden_set: GoldenSet, user: AbstractBaseUser) -> None:
+    if not user.is_active:
+        raise RunRefused(f"{user} is not an active user.")
+    missing = unreadable_collections(golden_set=golden_set, user=user)
+    if missing:
+        raise RunRefused(f"{user} cannot read every collection of {golden_set}.")
 
 
 def _evaluate_item(run: EvalRun, item: GoldenItem, *, user, collection_ids, scorer) -> None:

@@ -22,7 +22,7 @@ from django_htmx.middleware import HtmxDetails
 from evaluation import alerts, rollups, selectors
 from evaluation.forms import DashboardRangeForm
 from evaluation.models import Alert, EvalRun, GoldenSet
-from evaluation.runs import start_eval_run
+from evaluation.runs import RunRefused, start_eval_run
 from ingestion.selectors import collections_readable_by
 
 
@@ -115,8 +115,11 @@ def acknowledge_alert(request: HtmxHttpRequest, alert_id: int) -> HttpResponse:
 @require_POST
 @ops_required
 def start_run(request: HttpRequest, golden_set_id: int) -> HttpResponse:
-    """Queue a full evaluation run of a golden set; the worker answers and scores it."""
-    run = start_eval_run(
-        golden_set=get_object_or_404(GoldenSet, pk=golden_set_id), started_by=request.user
-    )
+    """Queue a full evaluation run of a golden set; the worker answers and scores it as the
+    user who started it (403 unless they read every collection of the set)."""
+    golden_set = get_object_or_404(GoldenSet, pk=golden_set_id)
+    try:
+        run = start_eval_run(golden_set=golden_set, started_by=request.user)
+    except RunRefused as exc:
+        raise PermissionDenied(str(exc)) from exc
     return redirect("evaluation:dashboard-run", run.pk)

@@ -10,6 +10,7 @@ from django.utils.html import format_html, format_html_join
 import audit.services as audit
 from chat.admin import MessageAdmin
 from chat.models import Message
+from chat.selectors import messages_reviewable_by
 from feedback.models import FeedbackEvent
 
 
@@ -28,6 +29,10 @@ class FeedbackEventAdmin(admin.ModelAdmin):
     list_filter = ["kind", "rating", "reason", "variant", "created_at"]
     search_fields = ["comment", "message__question"]
     list_select_related = ["message", "user"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[FeedbackEvent]:
+        reviewable = messages_reviewable_by(request.user)
+        return super().get_queryset(request).filter(message__in=reviewable)
 
     @admin.display(description="Comment", ordering="comment")
     def comment_text(self, event: FeedbackEvent) -> str:

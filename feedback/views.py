@@ -12,10 +12,12 @@ from chat.models import Message
 from feedback import services as feedback_services
 from feedback.forms import EventForm, VoteForm
 from feedback.models import FeedbackEvent
+from providers.limits import rate_limited
 
 
 @require_POST
 @login_required
+@rate_limited("feedback")
 def vote(request: HttpRequest, message_id: int) -> HttpResponse:
     message = get_object_or_404(Message, pk=message_id, conversation__owner=request.user)
     form = VoteForm(request.POST)
@@ -26,6 +28,7 @@ def vote(request: HttpRequest, message_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
+@rate_limited("feedback")
 def message_event(request: HttpRequest, message_id: int) -> HttpResponse:
     message = get_object_or_404(Message, pk=message_id, conversation__owner=request.user)
     form = EventForm(request.POST)

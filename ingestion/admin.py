@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
+from django.views.decorators.http import require_http_methods
 
 from audit.admin import AuditedAdminMixin
 from audit.services import Action
@@ -23,6 +24,7 @@ from ingestion.forms import UploadForm
 from ingestion.models import Chunk, Collection, Document, DocumentVersion
 from ingestion.selectors import collections_curated_by
 from ingestion.services import UploadOutcome
+from providers.limits import LimitExceeded, check_rate_limits, limited_response
 from ragapp.formats import duration_seconds
 
 
@@ -124,7 +126,7 @@ class DocumentAdmin(AuditedAdminMixin, CuratedCollectionsMixin, admin.ModelAdmin
         "chunks_link",
         "updated",
     ]
-    list_filter = ["status", "collection", ContentTypeFilter]
+    list_filter = ["status", ("collection", admin.RelatedOnlyFieldListFilter), ContentTypeFilter]
     search_fields = ["title", "source_name", "external_id"]
     list_select_related = ["collection", "current_version"]
     readonly_fields = [
@@ -151,7 +153,8 @@ class DocumentAdmin(AuditedAdminMixin, CuratedCollectionsMixin, admin.ModelAdmin
         return False  # documents arrive through the upload page, which runs the pipeline
 
     def get_urls(self):
-        upload = self.admin_site.admin_view(self.upload_view)
+        # Counted per request (the form takes several files), limits checked before parsing.
+        upload = self.admin_site.admin_view(require_http_methods(["GET", "POST"])(self.upload_view))
         return [path("upload/", upload, name="ingestion_document_upload"), *super().get_urls()]
 
     def upload_view(self, request: HttpRequest) -> HttpResponse:
@@ -160,6 +163,11 @@ class DocumentAdmin(AuditedAdminMixin, CuratedCollectionsMixin, admin.ModelAdmin
         With htmx the results replace only the results box, so the file selection survives
         a refused file or a form error; without JavaScript the page redirects to the list.
         """
+        if request.method == "POST":
+            try:
+                check_rate_limits(action="upload", request=request)
+            except LimitExceeded as exc:
+                return limited_response(request, exc)
         collections = collections_curated_by(request.user)
         form = UploadForm(request.POST or None, request.FILES or None, collections=collections)
         outcomes = None
@@ -266,7 +274,7 @@ class ChunkAdmin(CuratedCollectionsMixin, admin.ModelAdmin):
     """The chunk browser: what retrieval actually sees, searchable by full text."""
 
     list_display = ["document", "ordinal", "snippet", "pages", "section", "token_count"]
-    list_filter = ["collection"]
+    list_filter = [("collection", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["document"]
     search_fields = ["text"]
     search_help_text = "Full-text search (English stemming), ranked by relevance."

@@ -60,3 +60,13 @@ def collections_curated_by(user: AbstractBaseUser | AnonymousUser) -> QuerySet[C
 def searchable_chunks() -> QuerySet[Chunk]:
     """Chunks of the current version of every document that is not retired."""
     return Chunk.objects.filter(is_searchable=True)
+
+
+def collections_reviewable_by(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Collection]:
+    """Where a staff user may review answers and evaluate: what they curate and may also read
+    (superusers: all). Evaluation runs search with the user's own read permission."""
+    if not user.is_authenticated:
+        return Collection.objects.none()
+    if user.is_superuser:
+        return Collection.objects.all()
+    return collections_curated_by(user).filter(pk__in=collections_readable_by(user))

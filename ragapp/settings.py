@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -55,6 +56,8 @@ INSTALLED_APPS = [
     "feedback",
     "evaluation",
     "devtools",
+    # Sign-in lockout; last, as its documentation asks.
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -69,6 +72,7 @@ MIDDLEWARE = [
     "ragapp.middleware.permissions_policy",
     "django_htmx.middleware.HtmxMiddleware",
     "audit.middleware.AuditRequestMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ragapp.urls"
@@ -159,6 +163,54 @@ AUTH_PASSWORD_VALIDATORS = [
 # Members of this group read every collection (ops watch the whole system).
 OPS_GROUP = env.str("OPS_GROUP", default="Ops")
 LOGIN_URL = "login"
+
+# Sign-in lockout (django-axes): AXES_FAILURE_LIMIT wrong passwords for one username from one
+# address lock it for AXES_COOLOFF_HOURS; an admin unlocks it by deleting its access attempts.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(hours=env.float("AXES_COOLOFF_HOURS", default=1))
+# A username from one client address: a stranger cannot lock someone out from elsewhere.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# Cache: the rate limit and quota counters live here, so with several web processes it must be
+# shared: Redis (REDIS_URL or CACHE_URL). Without one, each process counts alone (development).
+CACHE_URL = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# Rate limits, "count/period" (period s, m, h or d), per signed-in user and per client address.
+RATE_LIMITS = {
+    "ask": {
+        "user": env.str("RATE_LIMIT_ASK_USER", default="10/m"),
+        "address": env.str("RATE_LIMIT_ASK_ADDRESS", default="30/m"),
+    },
+    "feedback": {
+        "user": env.str("RATE_LIMIT_FEEDBACK_USER", default="60/m"),
+        "address": env.str("RATE_LIMIT_FEEDBACK_ADDRESS", default="200/m"),
+    },
+    "upload": {
+        "user": env.str("RATE_LIMIT_UPLOAD_USER", default="60/h"),
+        "address": env.str("RATE_LIMIT_UPLOAD_ADDRESS", default="200/h"),
+    },
+}
+# Behind a proxy that sets the client's address in a header, its META name (HTTP_X_REAL_IP).
+CLIENT_ADDRESS_HEADER = env.str("CLIENT_ADDRESS_HEADER", default="REMOTE_ADDR")
+# Daily quotas (0: none). Questions per user; LLM tokens per user and the whole app's LLM
+# spending (the Message.cost each answer records): past them, answers are
+# written by the extractive generator, which costs nothing.
+QUOTA_DAILY_QUESTIONS = env.int("QUOTA_DAILY_QUESTIONS", default=500)
+QUOTA_DAILY_LLM_TOKENS = env.int("QUOTA_DAILY_LLM_TOKENS", default=200_000)
+DAILY_SPENDING_CAP = env.float("DAILY_SPENDING_CAP", default=0)
 LOGIN_REDIRECT_URL = "chat:chat"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -190,6 +242,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PAGINATION_CLASS": "ragapp.pagination.StrictLimitOffsetPagination",
+    # Applies to views that name a rate_limit_action (settings.RATE_LIMITS).
+    "DEFAULT_THROTTLE_CLASSES": ["providers.limits.ActionRateThrottle"],
     "PAGE_SIZE": 100,
 }
 SPECTACULAR_SETTINGS = {
@@ -376,3 +430,14 @@ ALERT_WEBHOOK_URL = env.str("ALERT_WEBHOOK_URL", default="")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ragapp@localhost")
 # smtp://user:password@host:587 (django-environ); the default prints e-mails to the console.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+
+# Privacy: conversations idle for longer than this are deleted by beat (0 keeps them). At
+# least 8 days, so that purged answers are on days the monitoring rollups no longer recompute
+# (today and the last week) and the dashboard keeps counting them.
+CONVERSATION_RETENTION_DAYS = env.int("CONVERSATION_RETENTION_DAYS", default=0)
+if 0 < CONVERSATION_RETENTION_DAYS < 8:
+    raise ImproperlyConfigured("CONVERSATION_RETENTION_DAYS must be 0 (keep) or at least 8.")
+CELERY_BEAT_SCHEDULE["purge-expired-conversations"] = {
+    "task": "chat.tasks.purge_expired_conversations_task",
+    "schedule": crontab(hour=3, minute=30),
+}

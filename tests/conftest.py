@@ -10,6 +10,7 @@ from unittest import mock
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
 
 from ingestion import services
 from ingestion.models import Collection, Document
@@ -27,6 +28,14 @@ def media_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Uploads of this run go to a throwaway folder that the worker process also reads."""
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def empty_cache() -> Iterator[None]:
+    """Rate limit and quota counters live in the cache: every test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
+from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,6 +19,7 @@ from chat.forms import MAX_ID
 from chat.models import Conversation, Message
 from chat.selectors import Passage
 from ingestion.selectors import collections_readable_by
+from providers.limits import LimitExceeded
 
 
 class MessageOutputSerializer(serializers.Serializer):
@@ -40,6 +42,8 @@ class MessageOutputSerializer(serializers.Serializer):
 
 
 class QuestionAskApi(APIView):
+    rate_limit_action = "ask"
+
     @extend_schema_serializer(component_name="QuestionAskInput")
     class InputSerializer(serializers.Serializer):
         question = serializers.CharField(
@@ -72,12 +76,15 @@ class QuestionAskApi(APIView):
             )
         else:
             conversation = services.start_conversation(owner=request.user, title=question)
-        message = services.answer_question(
-            conversation=conversation,
-            user=request.user,
-            question=question,
-            collection_ids=requested,
-        )
+        try:
+            message = services.answer_question(
+                conversation=conversation,
+                user=request.user,
+                question=question,
+                collection_ids=requested,
+            )
+        except LimitExceeded as exc:
+            raise Throttled(wait=exc.retry_after, detail=str(exc)) from exc
         return Response(MessageOutputSerializer(message).data, status=status.HTTP_201_CREATED)
 
 

@@ -16,6 +16,8 @@ from feedback.models import FeedbackEvent
 
 
 class FeedbackCreateApi(APIView):
+    rate_limit_action = "feedback"
+
     @extend_schema_serializer(component_name="FeedbackCreateInput")
     class InputSerializer(serializers.Serializer):
         kind = serializers.ChoiceField(choices=FeedbackEvent.Kind.choices)

@@ -64,6 +64,7 @@ class DocumentListApi(ListAPIView):
 
 
 class DocumentUploadApi(APIView):
+    rate_limit_action = "upload"
     parser_classes = [MultiPartParser]
 
     @extend_schema_serializer(component_name="DocumentUploadInput")

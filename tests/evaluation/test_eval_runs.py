@@ -24,7 +24,10 @@ GOLDEN = ROOT / "sample_kb" / "golden.jsonl"
 
 @pytest.fixture
 def golden_set(tidewater) -> GoldenSet:
-    golden_set = GoldenSet.objects.create(name="Sample questions")
+    # Scheduled runs search as the creator: alice reads the sample knowledge base.
+    golden_set = GoldenSet.objects.create(
+        name="Sample questions", created_by=UserFactory(username="alice")
+    )
     golden_set.collections.add(tidewater)
     with GOLDEN.open() as lines:
         golden_sets.import_jsonl(golden_set=golden_set, lines=lines)
@@ -91,7 +94,9 @@ def test_beir_export_then_import_keeps_questions_and_judgements(golden_set, tmp_
 @pytest.mark.django_db
 def test_a_run_scores_retrieval_and_answers_without_touching_live_traffic(golden_set):
     messages_before = Message.objects.count()
-    run = runs.start_eval_run(golden_set=golden_set, enqueue=False)
+    run = runs.start_eval_run(
+        golden_set=golden_set, started_by=golden_set.created_by, enqueue=False
+    )
 
     run = runs.execute_eval_run(run_id=run.pk)
 
@@ -115,7 +120,9 @@ def test_a_run_scores_retrieval_and_answers_without_touching_live_traffic(golden
 
 @pytest.mark.django_db
 def test_rerunning_a_run_writes_each_item_once(golden_set):
-    run = runs.start_eval_run(golden_set=golden_set, enqueue=False)
+    run = runs.start_eval_run(
+        golden_set=golden_set, started_by=golden_set.created_by, enqueue=False
+    )
     first_item = golden_set.items.first()
     # A worker died after the first item: the run is RUNNING with one result.
     EvalRun.objects.filter(pk=run.pk).update(status=EvalRun.Status.RUNNING)
