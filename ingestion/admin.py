@@ -124,6 +124,7 @@ class DocumentAdmin(CuratedCollectionsMixin, admin.ModelAdmin):
                     file=upload,
                     source_name=upload.name,
                     uploaded_by=request.user,
+                    interactive=True,
                 )
                 for upload in form.cleaned_data["files"]
             ]
@@ -166,7 +167,7 @@ class DocumentAdmin(CuratedCollectionsMixin, admin.ModelAdmin):
     @admin.action(description="Re-ingest selected documents")
     def reingest(self, request: HttpRequest, queryset: QuerySet[Document]) -> None:
         for document in queryset:
-            services.reingest_document(document=document)
+            services.reingest_document(document=document, interactive=True)
         self.message_user(request, f"{len(queryset)} documents queued for re-ingestion.")
 
     @admin.action(description="Retire selected documents (remove from answers)")

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from ingestion.chunking import fit_to_window
 from ingestion.keyword_index import set_searchable
 from ingestion.models import Chunk, Collection, Document, DocumentVersion, SentenceEmbedding
 from ingestion.parsing import (
@@ -69,6 +70,12 @@ def chunking_from_settings() -> ChunkingOptions:
     )
 
 
+def chunk_token_budget() -> int:
+    """The most tokens a chunk may have: CHUNK_MAX_TOKENS, never more than the model reads."""
+    window = get_embedder().max_text_tokens
+    return min(settings.CHUNK_MAX_TOKENS or window, window)
+
+
 def add_document(
     *,
     collection: Collection,
@@ -76,6 +83,7 @@ def add_document(
     source_name: str,
     uploaded_by: AbstractBaseUser | None = None,
     external_id: str = "",
+    interactive: bool = False,
 ) -> AddResult:
     """Store an upload and queue it. The same bytes again are a no-op; new bytes a new version."""
     sha256, size = _digest(file)
@@ -106,11 +114,11 @@ def add_document(
         version.save()
         document.sha256 = sha256
         document.retired_at = None
-        _queue(document)
+        _queue(document, interactive=interactive)
     return AddResult(document=document, created_version=True)
 
 
-def reingest_document(*, document: Document) -> DocumentVersion:
+def reingest_document(*, document: Document, interactive: bool = False) -> DocumentVersion:
     """Process the latest content again as a new version (e.g. after chunking settings change)."""
     with transaction.atomic():
         document = Document.objects.select_for_update().get(pk=document.pk)
@@ -123,7 +131,7 @@ def reingest_document(*, document: Document) -> DocumentVersion:
             size_bytes=latest.size_bytes,
         )
         document.retired_at = None
-        _queue(document)
+        _queue(document, interactive=interactive)
     return version
 
 
@@ -188,8 +196,12 @@ def embed_sentences(*, texts: list[str]) -> list[list[float]]:
     return [stored[digest] for digest in digests]
 
 
-def _queue(document: Document, *, keep_attempts: bool = False) -> None:
-    """Hand the document to a new task message, after commit. Older messages become no-ops."""
+def _queue(document: Document, *, keep_attempts: bool = False, interactive: bool = False) -> None:
+    """Hand the document to a new task message, after commit. Older messages become no-ops.
+
+    Someone waiting on a document (an upload or re-ingest from the admin or the API) goes to
+    the interactive queue, which every worker also serves, so it does not wait behind a bulk
+    import's thousands of messages in the default queue."""
     from ingestion.tasks import ingest_document_task
 
     task_id = uuid.uuid4().hex
@@ -204,7 +216,10 @@ def _queue(document: Document, *, keep_attempts: bool = False) -> None:
     # If the message is lost before a worker claims it, the sweep re-sends it after this.
     document.lease_expires_at = timezone.now() + timedelta(seconds=settings.INGEST_TASK_TIME_LIMIT)
     document.save()
-    transaction.on_commit(lambda: ingest_document_task.apply_async((document.pk,), task_id=task_id))
+    routing = {"queue": settings.CELERY_INTERACTIVE_QUEUE} if interactive else {}
+    transaction.on_commit(
+        lambda: ingest_document_task.apply_async((document.pk,), task_id=task_id, **routing)
+    )
 
 
 def ingest_document(*, document_id: int, task_id: str, worker: str = "") -> Document | None:
@@ -235,6 +250,9 @@ def ingest_document(*, document_id: int, task_id: str, worker: str = "") -> Docu
     try:
         parsed = _parse(version)
         embedder = get_embedder()
+        parsed.chunks = fit_to_window(
+            parsed.chunks, count_tokens=embedder.count_tokens, max_tokens=chunk_token_budget()
+        )
         _claim_embedding_model(document.collection, embedder.model_id)
         embed_seconds = _store_chunks(document, version, parsed, task_id)
     except RejectedFile as exc:
