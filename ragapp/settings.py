@@ -178,8 +178,8 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int(
 )
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # A pool process loads the embedding model before it reports up (MODELS_PRELOAD): seconds on a
-# busy machine, beyond Celery's default 4 s wait.
-CELERY_WORKER_PROC_ALIVE_TIMEOUT = 60
+# busy machine (over a minute when six test runs share two cores), beyond Celery's default 4 s.
+CELERY_WORKER_PROC_ALIVE_TIMEOUT = 300
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

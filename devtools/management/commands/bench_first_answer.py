@@ -44,6 +44,7 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"No user {options['username']!r}: run `make run` (seed_demo).")
         token, _ = Token.objects.get_or_create(user=user)
+        self._wait_until_serving(options["url"])
         timings = []
         for question in [QUESTIONS[0]] + QUESTIONS * options["rounds"]:
             timings.append(self._ask(options["url"], token.key, question))
@@ -56,6 +57,19 @@ class Command(BaseCommand):
             f"({warm_server:.0f} ms in the server), n={len(warm)}\n"
             f"first / warm: {first_wall / warm_wall:.2f} (reference: at most {TARGET_RATIO})"
         )
+
+    def _wait_until_serving(self, url: str, timeout: float = 600) -> None:
+        """runserver and gunicorn accept connections only once ragapp.wsgi is imported (and
+        with MODELS_PRELOAD, the model loaded): wait for /healthz/, which needs no model."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url.rstrip('/')}/healthz/", timeout=10):  # noqa: S310
+                    return
+            except OSError as exc:
+                if time.monotonic() > deadline:
+                    raise CommandError(f"{url} is not serving: {exc}") from exc
+                time.sleep(0.5)
 
     def _ask(self, url: str, token: str, question: str) -> tuple[float, float]:
         request = urllib.request.Request(
