@@ -8,6 +8,7 @@ import pytest
 from chat.followups import is_follow_up, rewrite, validate_rewrite
 from chat.models import Message
 from chat.services import answer_question, start_conversation
+from ingestion.models import Document
 from tests.factories import UserFactory
 from tests.support import openai_stub
 
@@ -78,7 +79,8 @@ def converse(*questions: str) -> list[Message]:
 
 
 def documents_cited(message: Message) -> list[str]:
-    return [source["title"] for source in message.sources]
+    names = dict(Document.objects.values_list("pk", "source_name"))
+    return [names[source["document_id"]] for source in message.sources]
 
 
 @pytest.mark.django_db
@@ -89,7 +91,7 @@ def test_a_follow_up_is_answered_from_the_right_document(tidewater):
     assert follow_up.searched_question == FAR_END
     assert follow_up.question_rewrite == "rules"
     assert follow_up.kind == Message.Kind.ANSWER
-    assert documents_cited(follow_up)[0] == "water-quality"
+    assert documents_cited(follow_up)[0] == "water-quality.pptx"
     assert "0.5 mg/L" in " ".join(s["text"] for s in follow_up.sentences)
     stored = Message.objects.get(pk=follow_up.pk)
     assert (stored.question, stored.searched_question) == (follow_up.question, FAR_END)
@@ -143,7 +145,7 @@ def test_with_the_llm_generator_the_model_rewrites_the_follow_up(tidewater, llm)
     assert request["messages"][1]["content"] == (
         f"Previous question: {OUTLET}\nFollow-up: and at the far end?"
     )
-    assert documents_cited(follow_up)[0] == "water-quality"
+    assert documents_cited(follow_up)[0] == "water-quality.pptx"
 
 
 @pytest.mark.django_db

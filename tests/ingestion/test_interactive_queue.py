@@ -39,7 +39,7 @@ def test_an_admin_upload_is_ready_while_a_large_import_is_still_queued(
     assert response.status_code == 302
     urgent = Document.objects.get(source_name="urgent.txt")
     try:
-        (urgent,) = wait_until_finished([urgent], timeout=60)
+        (urgent,) = wait_until_finished([urgent], timeout=300)
         imports = Document.objects.filter(collection=alices_collection).exclude(pk=urgent.pk)
         unfinished = sum(not document.is_finished for document in imports)
         assert urgent.status == Document.Status.READY, urgent.error

@@ -79,6 +79,6 @@ class Command(BaseCommand):
             method="POST",
         )
         began = time.perf_counter()
-        with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310 - our server
+        with urllib.request.urlopen(request, timeout=600) as response:  # noqa: S310 - our server
             body = json.loads(response.read())
         return time.perf_counter() - began, body["total_ms"]
