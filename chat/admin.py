@@ -42,11 +42,11 @@ class MessageAdmin(admin.ModelAdmin):
         "created_at",
     ]
     list_filter = [CollectionFilter, "kind", "generator", "variant", "created_at"]
-    search_fields = ["question"]
+    search_fields = ["question", "searched_question"]
     list_select_related = ["user"]
     date_hierarchy = "created_at"
     fields = [
-        "question", "user", "answer", "kind", "generator", "model",
+        "question", "searched_question", "question_rewrite", "user", "answer", "kind", "generator", "model",
         "fallback_reason", "variant", "template_version", "search_mode", "collection_ids",
         "retrieval", "embed_time", "search_time", "generate_time", "total_time", "prompt_tokens",
         "completion_tokens", "cost", "created_at",

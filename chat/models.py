@@ -32,7 +32,13 @@ class Message(models.Model):
         Conversation, on_delete=models.CASCADE, related_name="messages"
     )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
-    question = models.TextField()
+    question = models.TextField(help_text="As asked.")
+    # A follow-up ("and at the far end?") is searched as a standalone question made from the
+    # conversation (chat.followups); otherwise the question as asked.
+    searched_question = models.TextField(blank=True, help_text="As searched.")
+    question_rewrite = models.CharField(
+        max_length=20, blank=True, help_text='How the follow-up was rewritten: "rules" or "llm".'
+    )
     kind = models.CharField(max_length=20, choices=Kind)
     # Sentences as [{"text": ..., "citations": [1, 2]}] and sources as [{"number", "chunk_id",
     # "document_id", "title", "pages", "section", "version"}]: what the template rendered.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Iterable
@@ -20,7 +21,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 import audit.services as audit
-from chat import quotas
+from chat import followups, quotas
 from chat.extractive import Candidate, maximal_marginal_relevance, relevance
 from chat.models import Conversation, Message
 from chat.prompting import InvalidAnswer, Source, build_messages, parse_answer
@@ -106,12 +107,14 @@ def answer_question(
     generator = settings.ANSWER_VARIANTS.get(variant, {}).get(
         "generator", settings.ANSWER_GENERATOR
     )
+    last = conversation.messages.order_by("-created_at", "-pk").first()
     message = compose_answer(
         user=user,
         question=question,
         collection_ids=collection_ids,
         variant=variant,
         llm_refusal=quotas.llm_refusal(user=user) if generator == "llm" else "",
+        previous_question=(last.searched_question or last.question) if last else "",
     )
     message.conversation = conversation
     message.save()
@@ -141,15 +144,25 @@ def compose_answer(
     collection_ids: Iterable[int] | None = None,
     variant: str = "",
     llm_refusal: str = "",
+    previous_question: str = "",
 ) -> Message:
     """Retrieve what `user` may read, choose cited sentences, render the template. With an
     `llm_refusal` (a quota used up) the LLM is not asked and the answer is extractive.
+
+    A follow-up of `previous_question` (the conversation's last question, standalone) is
+    answered as the standalone question made from both.
 
     Returns an unsaved, unrendered Message: chat stores it, evaluation scores it without
     touching the live traffic that the dashboard counts.
     """
     started = time.perf_counter()
     options = settings.ANSWER_VARIANTS.get(variant, {})
+    asked = question
+    question, rewrite = standalone_question(
+        question,
+        previous=previous_question,
+        use_llm=options.get("generator", settings.ANSWER_GENERATOR) == "llm",
+    )
     mode = SearchMode(options.get("mode", settings.RETRIEVAL_MODE))
     embedder = get_embedder()
     question_vector = embedder.embed([question])[0]
@@ -192,7 +205,9 @@ def compose_answer(
     generated = time.perf_counter()
     message = Message(
         user=user,
-        question=question,
+        question=asked,
+        searched_question=question,
+        question_rewrite=rewrite,
         kind=kind,
         sentences=generation.sentences,
         sources=generation.sources,
@@ -213,6 +228,30 @@ def compose_answer(
     )
     message.total_ms = (time.perf_counter() - started) * 1000
     return message
+
+
+def standalone_question(question: str, *, previous: str, use_llm: bool) -> tuple[str, str]:
+    """The question to search, and how it was rewritten ("" when it was not a follow-up).
+
+    With the LLM generator the model rewrites a follow-up; a reply that fails validation, or
+    no reply, falls back to the offline rules."""
+    if not previous or not followups.is_follow_up(question):
+        return question, ""
+    if use_llm:
+        try:
+            completion = complete_json(followups.rewrite_messages(question, previous=previous))
+            reply = json.loads(completion.content)
+        except (LLMUnavailable, LLMRejected, ValueError) as exc:
+            logger.warning("LLM rewrite not used: %s", type(exc).__name__)
+        else:
+            rewritten = followups.validate_rewrite(
+                reply.get("question") if isinstance(reply, dict) else None,
+                question=question,
+                previous=previous,
+            )
+            if rewritten:
+                return rewritten, "llm"
+    return followups.rewrite(question, previous=previous), "rules"
 
 
 def render_answer(message: Message) -> str:

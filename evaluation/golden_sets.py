@@ -35,8 +35,12 @@ def add_to_golden_set(
     existing = golden_set.items.filter(source_message=message).first()
     if existing:
         return existing
+    # A follow-up ("and at the far end?") becomes the standalone question it was searched as.
     return GoldenItem.objects.create(
-        golden_set=golden_set, question=message.question, added_by=added_by, source_message=message
+        golden_set=golden_set,
+        question=message.searched_question or message.question,
+        added_by=added_by,
+        source_message=message,
     )
 
 

@@ -47,7 +47,11 @@ def score_answer(*, message: Message, scorer: Scorer) -> AnswerScore | None:
         sentences=message.sentences, sources=message.sources
     )
     try:
-        scores = scorer.score(question=message.question, sentences=sentences, contexts=contexts)
+        scores = scorer.score(
+            question=message.searched_question or message.question,  # a follow-up, standalone
+            sentences=sentences,
+            contexts=contexts,
+        )
     except ScoringError:
         logger.warning("online scoring of answer %s failed", message.pk)
         return None

@@ -252,7 +252,7 @@ class DocumentAdmin(AuditedAdminMixin, CuratedCollectionsMixin, admin.ModelAdmin
     @admin.action(description="Re-ingest selected documents")
     def reingest(self, request: HttpRequest, queryset: QuerySet[Document]) -> None:
         for document in queryset:
-            services.reingest_document(document=document, by=request.user)
+            services.reingest_document(document=document, by=request.user, interactive=True)
         self.message_user(request, f"{len(queryset)} documents queued for re-ingestion.")
 
     @admin.action(description="Retire selected documents (remove from answers)")

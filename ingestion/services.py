@@ -24,6 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 
 import audit.services as audit
+from ingestion.chunking import fit_to_window
 from ingestion.keyword_index import set_searchable
 from ingestion.models import Chunk, Collection, Document, DocumentVersion, SentenceEmbedding
 from ingestion.parsing import (
@@ -87,6 +88,12 @@ def chunking_from_settings() -> ChunkingOptions:
     )
 
 
+def chunk_token_budget() -> int:
+    """The most tokens a chunk may have: CHUNK_MAX_TOKENS, never more than the model reads."""
+    window = get_embedder().max_text_tokens
+    return min(settings.CHUNK_MAX_TOKENS or window, window)
+
+
 def add_document(
     *,
     collection: Collection,
@@ -94,6 +101,7 @@ def add_document(
     source_name: str,
     uploaded_by: AbstractBaseUser | None = None,
     external_id: str = "",
+    interactive: bool = False,
 ) -> AddResult:
     """Store an upload and queue it. The same bytes again are a no-op; new bytes a new version."""
     sha256, size = _digest(file)
@@ -125,7 +133,7 @@ def add_document(
         version.save()
         document.sha256 = sha256
         document.retired_at = None
-        _queue(document)
+        _queue(document, interactive=interactive)
         _audit_upload(document, uploaded_by, created_version=True, version=version.number)
     return AddResult(document=document, created_version=True)
 
@@ -136,6 +144,7 @@ def add_uploads(
     files: list[IO[bytes]],
     uploaded_by: AbstractBaseUser | None = None,
     allow_duplicates: bool = False,
+    interactive: bool = True,
 ) -> list[UploadOutcome]:
     """Add each file of a batch on its own: a bad file is reported by name, the others go on.
 
@@ -171,7 +180,11 @@ def add_uploads(
             outcomes.append(UploadOutcome(name, UploadOutcome.Kind.DUPLICATE, size, document=twin))
             continue
         result = add_document(
-            collection=collection, file=file, source_name=name, uploaded_by=uploaded_by
+            collection=collection,
+            file=file,
+            source_name=name,
+            uploaded_by=uploaded_by,
+            interactive=interactive,
         )
         kind = UploadOutcome.Kind.QUEUED if result.created_version else UploadOutcome.Kind.UNCHANGED
         outcomes.append(UploadOutcome(name, kind, size, document=result.document))
@@ -182,16 +195,18 @@ def _audit_upload(document: Document, actor, **details) -> None:
     audit.record(action=audit.Action.DOCUMENT_UPLOAD, actor=actor, target=document, **details)
 
 
-def reingest_document(*, document: Document, by: AbstractBaseUser | None = None) -> DocumentVersion:
+def reingest_document(
+    *, document: Document, by: AbstractBaseUser | None = None, interactive: bool = False
+) -> DocumentVersion:
     """Process the latest content again as a new version (e.g. after chunking settings change)."""
-    version = _new_version(document)
+    version = _new_version(document, interactive=interactive)
     audit.record(
         action=audit.Action.DOCUMENT_REINGEST, actor=by, target=document, version=version.number
     )
     return version
 
 
-def _new_version(document: Document) -> DocumentVersion:
+def _new_version(document: Document, *, interactive: bool = False) -> DocumentVersion:
     with transaction.atomic():
         document = Document.objects.select_for_update().get(pk=document.pk)
         latest = document.versions.order_by("-number").first()
@@ -203,7 +218,7 @@ def _new_version(document: Document) -> DocumentVersion:
             size_bytes=latest.size_bytes,
         )
         document.retired_at = None
-        _queue(document)
+        _queue(document, interactive=interactive)
     return version
 
 
@@ -227,7 +242,7 @@ def restore_document(*, document: Document, by: AbstractBaseUser | None = None) 
     """Bring a retired document back; re-ingest it if it never became READY."""
     audit.record(action=audit.Action.DOCUMENT_RESTORE, actor=by, target=document)
     if document.current_version_id is None:
-        _new_version(document)
+        _new_version(document, interactive=True)
     else:
         with transaction.atomic():
             restored = Document.objects.filter(pk=document.pk, status=Status.RETIRED).update(
@@ -270,8 +285,12 @@ def embed_sentences(*, texts: list[str]) -> list[list[float]]:
     return [stored[digest] for digest in digests]
 
 
-def _queue(document: Document, *, keep_attempts: bool = False) -> None:
-    """Hand the document to a new task message, after commit. Older messages become no-ops."""
+def _queue(document: Document, *, keep_attempts: bool = False, interactive: bool = False) -> None:
+    """Hand the document to a new task message, after commit. Older messages become no-ops.
+
+    Someone waiting on a document (an upload or re-ingest from the admin or the API) goes to
+    the interactive queue, which every worker also serves, so it does not wait behind a bulk
+    import's thousands of messages in the default queue."""
     from ingestion.tasks import ingest_document_task
 
     task_id = uuid.uuid4().hex
@@ -286,7 +305,10 @@ def _queue(document: Document, *, keep_attempts: bool = False) -> None:
     # If the message is lost before a worker claims it, the sweep re-sends it after this.
     document.lease_expires_at = timezone.now() + timedelta(seconds=settings.INGEST_TASK_TIME_LIMIT)
     document.save()
-    transaction.on_commit(lambda: ingest_document_task.apply_async((document.pk,), task_id=task_id))
+    routing = {"queue": settings.CELERY_INTERACTIVE_QUEUE} if interactive else {}
+    transaction.on_commit(
+        lambda: ingest_document_task.apply_async((document.pk,), task_id=task_id, **routing)
+    )
 
 
 def ingest_document(*, document_id: int, task_id: str, worker: str = "") -> Document | None:
@@ -317,6 +339,9 @@ def ingest_document(*, document_id: int, task_id: str, worker: str = "") -> Docu
     try:
         parsed = _parse(version)
         embedder = get_embedder()
+        parsed.chunks = fit_to_window(
+            parsed.chunks, count_tokens=embedder.count_tokens, max_tokens=chunk_token_budget()
+        )
         _claim_embedding_model(document.collection, embedder.model_id)
         embed_seconds = _store_chunks(document, version, parsed, task_id)
     except RejectedFile as exc:

@@ -4,11 +4,12 @@ import logging
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from celery.signals import worker_ready
+from celery.signals import worker_process_init, worker_ready
 from django.conf import settings
 
 from ingestion import services
 from ingestion.models import Document
+from providers.embeddings import load_models
 from providers.llm import LLMUnavailable
 
 logger = logging.getLogger(__name__)
@@ -60,3 +61,10 @@ def requeue_orphaned_documents(sender, **kwargs) -> None:
     count = services.requeue_orphaned_documents(worker=sender.hostname)
     if count:
         logger.warning("re-queued %s documents left unfinished by %s", count, sender.hostname)
+
+
+@worker_process_init.connect
+def load_models_at_start(**kwargs) -> None:
+    """Each pool process loads the embedding model as it starts, not on its first task."""
+    if settings.MODELS_PRELOAD:
+        load_models(batches=True)

@@ -29,6 +29,8 @@ _ONNX_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 class Embedder(Protocol):
     model_id: str
     dimensions: int
+    # The most tokens of text (special tokens excluded) the model reads; it ignores the rest.
+    max_text_tokens: int
 
     def embed(self, texts: list[str]) -> list[list[float]]: ...
 
@@ -48,6 +50,10 @@ class LocalEmbedder:
         self.model_id = "sentence-transformers/all-MiniLM-L6-v2"
         self.dimensions = self.model.get_embedding_dimension()
         self.batch_size = batch_size
+        # all-MiniLM-L6-v2 reads 256 word pieces, [CLS] and [SEP] included, and silently
+        # truncates the rest ("450 > 256"): chunks are cut to fit (ingestion.chunking).
+        special = len(self.model.tokenizer("", add_special_tokens=True)["input_ids"])
+        self.max_text_tokens = self.model.max_seq_length - special
 
     def embed(self, texts: list[str]) -> list[list[float]]:
         if len(texts) <= ONNX_MAX_TEXTS:
@@ -125,18 +131,20 @@ class LocalEmbedder:
         )
 
     def count_tokens(self, texts: list[str]) -> list[int]:
-        encoded = self.model.tokenizer(texts, add_special_tokens=False)["input_ids"]
+        # verbose=False: counting a long text is not feeding it to the model (no "450 > 256").
+        encoded = self.model.tokenizer(texts, add_special_tokens=False, verbose=False)["input_ids"]
         return [len(ids) for ids in encoded]
 
 
 class OpenAIEmbedder:
     """Any OpenAI-compatible /embeddings endpoint (OpenAI, Azure OpenAI v1, vLLM, Ollama...)."""
 
-    def __init__(self, *, model: str, dimensions: int, batch_size: int) -> None:
+    def __init__(self, *, model: str, dimensions: int, batch_size: int, max_tokens: int) -> None:
         self.client = openai_client()
         self.model_id = model
         self.dimensions = dimensions
         self.batch_size = batch_size
+        self.max_text_tokens = max_tokens
 
     def embed(self, texts: list[str]) -> list[list[float]]:
         import openai
@@ -166,8 +174,10 @@ class OpenAIEmbedder:
         return vectors
 
     def count_tokens(self, texts: list[str]) -> list[int]:
-        # No tokenizer for an arbitrary remote model: the usual ~4 characters per token.
-        return [max(1, len(text) // 4) for text in texts]
+        # No tokenizer for an arbitrary remote model. English prose averages about 4 characters
+        # per token, numbers and code nearer 3: count 3, so a chunk sized by this count stays
+        # inside the model's window (EMBEDDING_MAX_TOKENS) rather than merely near it.
+        return [max(1, -(-len(text) // 3)) for text in texts]
 
 
 def share_cpu(*, jobs: int) -> None:
@@ -191,6 +201,19 @@ def verify_model_files(model_dir: Path, expected: dict[str, str]) -> None:
             raise LLMRejected(f"{model_dir / name} has SHA-256 {digest}, expected {sha256}.")
 
 
+def load_models(*, batches: bool = False) -> None:
+    """Load the configured embedder now, at process start, not on the first question.
+
+    The local model's first question pays for loading the weights and exporting the ONNX
+    session (seconds); one short text runs that path. `batches` also runs torch's batch path,
+    which the worker uses for documents. A remote embedder is only constructed: no request."""
+    embedder = get_embedder()
+    if isinstance(embedder, LocalEmbedder):
+        embedder.embed(["Warm-up question?"])
+        if batches:
+            embedder.embed(["Warm-up text."] * (ONNX_MAX_TEXTS + 1))
+
+
 @functools.cache
 def get_embedder() -> Embedder:
     """The configured embedder, loaded once per process."""
@@ -199,5 +222,6 @@ def get_embedder() -> Embedder:
             model=settings.EMBEDDING_MODEL,
             dimensions=settings.EMBEDDING_DIMENSIONS,
             batch_size=settings.EMBEDDING_BATCH_SIZE,
+            max_tokens=settings.EMBEDDING_MAX_TOKENS,
         )
     return LocalEmbedder(batch_size=settings.EMBEDDING_BATCH_SIZE)

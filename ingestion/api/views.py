@@ -85,7 +85,11 @@ class DocumentUploadApi(APIView):
         )
         upload = data.validated_data["file"]
         result = services.add_document(
-            collection=collection, file=upload, source_name=upload.name, uploaded_by=request.user
+            collection=collection,
+            file=upload,
+            source_name=upload.name,
+            uploaded_by=request.user,
+            interactive=True,
         )
         code = status.HTTP_201_CREATED if result.created_version else status.HTTP_200_OK
         return Response(DocumentOutputSerializer(result.document).data, status=code)

@@ -16,7 +16,9 @@ OLD_MIGRATIONS = [("ragapp", "0001_initial"), ("ragapp", "0002_message_fallback_
 
 def _as_the_old_app_left_it() -> None:
     """The same tables (their names never changed), but the old app's migration rows and
-    content types, as on a database last migrated before the move."""
+    content types, as on a database last migrated before the move. Chat's later migrations
+    are unapplied first: such a database has none of their columns."""
+    call_command("migrate", "chat", "0002_content_types_from_ragapp", verbosity=0)
     recorder = MigrationRecorder(connection)
     recorder.migration_qs.filter(app="chat").delete()
     for app, name in OLD_MIGRATIONS:

@@ -1,0 +1,168 @@
+"""Follow-up questions are searched as standalone questions made from the conversation: by
+offline rules, or by the LLM (validated, with the rules as fallback) through the loopback stub."""
+
+import json
+
+import pytest
+
+from chat.followups import is_follow_up, rewrite, validate_rewrite
+from chat.models import Message
+from chat.services import answer_question, start_conversation
+from ingestion.models import Document
+from tests.factories import UserFactory
+from tests.support import openai_stub
+
+COMPLETIONS = "/v1/chat/completions"
+OUTLET = "What chloramine residual does the Authority aim for at the plant outlet?"
+FAR_END = "What chloramine residual does the Authority aim for at the far end of the network?"
+LEAVE = "How many days of annual leave do staff get?"
+GOLDEN = [
+    json.loads(line)["question"]
+    for line in open("sample_kb/golden.jsonl", encoding="utf-8")  # noqa: SIM115
+    if line.strip()
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "previous", "expected"),
+    [
+        ("and at the far end of the network?", OUTLET, FAR_END),
+        ("And what about at the far end of the network?", OUTLET, FAR_END),
+        ("what about contractors?", LEAVE, f"{LEAVE} what about contractors?"),
+        (
+            "How long does it take?",
+            "How do I request a reservoir drawdown?",
+            "How do I request a reservoir drawdown? How long does it take?",
+        ),
+        ("contractors?", LEAVE, f"{LEAVE} contractors?"),
+        # Not a follow-up, or nothing to follow: searched as asked.
+        (LEAVE, OUTLET, LEAVE),
+        ("and at the far end of the network?", "", "and at the far end of the network?"),
+    ],
+)
+def test_rules_make_a_follow_up_standalone(question, previous, expected):
+    assert rewrite(question, previous=previous) == expected
+
+
+@pytest.mark.parametrize("question", GOLDEN)
+def test_no_standalone_question_of_the_golden_set_counts_as_a_follow_up(question):
+    assert not is_follow_up(question)
+
+
+@pytest.mark.parametrize(
+    ("reply", "usable"),
+    [
+        (FAR_END, True),
+        ("What chloramine residual is required at the far end of the network?", True),
+        ("What is the capital of France?", False),  # the follow-up's subject is gone
+        ("", False),
+        (None, False),
+        (["not", "a", "string"], False),
+        ("What network " + "residual " * 200, False),  # too long
+    ],
+)
+def test_a_model_rewrite_is_validated(reply, usable):
+    question = "and at the far end of the network?"
+
+    result = validate_rewrite(reply, question=question, previous=OUTLET)
+
+    assert (result is not None) is usable
+
+
+def converse(*questions: str) -> list[Message]:
+    alice = UserFactory(username="alice")
+    conversation = start_conversation(owner=alice, title=questions[0])
+    return [
+        answer_question(conversation=conversation, user=alice, question=question)
+        for question in questions
+    ]
+
+
+def documents_cited(message: Message) -> list[str]:
+    names = dict(Document.objects.values_list("pk", "source_name"))
+    return [names[source["document_id"]] for source in message.sources]
+
+
+@pytest.mark.django_db
+def test_a_follow_up_is_answered_from_the_right_document(tidewater):
+    first, follow_up = converse(OUTLET, "And at the far end of the network?")
+
+    assert follow_up.question == "And at the far end of the network?"
+    assert follow_up.searched_question == FAR_END
+    assert follow_up.question_rewrite == "rules"
+    assert follow_up.kind == Message.Kind.ANSWER
+    # The evidence for the far end is retrieved and cited first. Which sentence of it is
+    # quoted is sentence selection's business (chat.extractive), measured by bench_answers.
+    assert documents_cited(follow_up)[0] == "water-quality.pptx"
+    assert "0.5 mg/L" in follow_up.sources[0]["text"]
+    stored = Message.objects.get(pk=follow_up.pk)
+    assert (stored.question, stored.searched_question) == (follow_up.question, FAR_END)
+    assert first.searched_question == OUTLET and first.question_rewrite == ""
+
+
+@pytest.mark.django_db
+def test_the_same_words_without_the_conversation_do_not_reach_that_answer(tidewater):
+    (alone,) = converse("And at the far end of the network?")
+
+    assert alone.searched_question == alone.question
+    assert not alone.sources or "0.5 mg/L" not in alone.sources[0]["text"]
+
+
+@pytest.fixture
+def llm(settings, stub):
+    settings.ANSWER_GENERATOR = "llm"
+    settings.LLM_MODEL = "stub-model"
+    settings.OPENAI_BASE_URL = stub.base_url
+    settings.OPENAI_API_KEY = "test-key"
+    settings.OPENAI_TIMEOUT = 5.0
+    return stub
+
+
+def route_llm(stub, rewrite_handler) -> None:
+    """Rewrite requests go to `rewrite_handler`; answers cite the first source offered."""
+
+    def handle(body):
+        if "standalone question" in body["messages"][0]["content"]:
+            return rewrite_handler(body)
+        first_id = int(body["messages"][1]["content"].split('<source id="', 1)[1].split('"', 1)[0])
+        content = json.dumps({"sentences": [{"text": "Stub answer.", "chunk_ids": [first_id]}]})
+        return openai_stub.chat_completion(content)(body)
+
+    stub.route(COMPLETIONS, handle)
+
+
+@pytest.mark.django_db
+def test_with_the_llm_generator_the_model_rewrites_the_follow_up(tidewater, llm):
+    rewritten = "What chloramine residual is required at the far end of the network?"
+    route_llm(llm, openai_stub.chat_completion(json.dumps({"question": rewritten})))
+
+    _, follow_up = converse(OUTLET, "and at the far end?")
+
+    assert (follow_up.searched_question, follow_up.question_rewrite) == (rewritten, "llm")
+    request = next(
+        r.body
+        for r in llm.requests_to(COMPLETIONS)
+        if "Follow-up" in r.body["messages"][1]["content"]
+    )
+    assert request["messages"][1]["content"] == (
+        f"Previous question: {OUTLET}\nFollow-up: and at the far end?"
+    )
+    assert documents_cited(follow_up)[0] == "water-quality.pptx"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "handler",
+    [
+        openai_stub.chat_completion(json.dumps({"question": "What is the capital of France?"})),
+        openai_stub.chat_completion("not json"),
+        openai_stub.error(503, "overloaded"),
+    ],
+    ids=["off-topic rewrite", "not json", "unavailable"],
+)
+def test_an_unusable_model_rewrite_falls_back_to_the_rules(tidewater, llm, handler):
+    route_llm(llm, handler)
+
+    _, follow_up = converse(OUTLET, "And at the far end of the network?")
+
+    assert (follow_up.searched_question, follow_up.question_rewrite) == (FAR_END, "rules")
