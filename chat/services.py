@@ -21,6 +21,7 @@ from ingestion.retrieval import RetrievedChunk, SearchMode, search_chunks
 from ingestion.selectors import collections_readable_by
 from ingestion.services import embed_sentences
 from ingestion.text import split_sentences
+from pii.detection import mask_text
 from providers.embeddings import get_embedder
 from providers.llm import LLMRejected, LLMUnavailable, complete_json, token_cost
 
@@ -41,7 +42,10 @@ class Generation:
 
 
 def start_conversation(*, owner: AbstractBaseUser, title: str) -> Conversation:
-    return Conversation.objects.create(owner=owner, title=title[:200] or "New conversation")
+    """A new conversation, titled with personal data masked (the title is usually a question)."""
+    return Conversation.objects.create(
+        owner=owner, title=mask_text(title)[:200] or "New conversation"
+    )
 
 
 def answer_question(
@@ -51,11 +55,16 @@ def answer_question(
     question: str,
     collection_ids: Iterable[int] | None = None,
 ) -> Message:
-    """Answer `question` for `user` in `conversation` and store the answer with its trace."""
+    """Answer `question` for `user` in `conversation` and store the answer with its trace.
+
+    The question is searched and answered as typed, but stored (and so shown, sampled for
+    drift, scored and exported) with personal data replaced by typed placeholders.
+    """
     variant = assign_variant(user.pk, settings.ANSWER_VARIANTS, salt=settings.ANSWER_VARIANTS_SALT)
     message = compose_answer(
         user=user, question=question, collection_ids=collection_ids, variant=variant
     )
+    message.question = mask_text(question)
     message.conversation = conversation
     message.save()
     # Rendered once saved: the template's anchors carry the message id.
