@@ -203,7 +203,7 @@ _NAME_CUES = (
         r"(?:taken|approved|signed|prepared|reported|assigned|raised|held) (?:by|to))"
         rf"\s+(?P<name>{_NAME})"
     ),
-    re.compile(rf"(?P<name>{_NAME})(?:,?\s+(?:at|on|via)\s+|\s+\(|,\s+|:\s+)(?P<detail>\S)"),
+    re.compile(rf"(?P<name>{_NAME})(?:,?\s+(?:at|on|via)\s+|\s+\(|,\s+)(?P<detail>\S)"),
 )
 _TITLE_BEFORE = re.compile(rf"\b{_TITLE}\s+$")
 _CONTACT_TYPES = {"EMAIL_ADDRESS", "PHONE_NUMBER", "STREET_ADDRESS", "UK_NINO", "IBAN_CODE"}
@@ -221,13 +221,16 @@ def _with_title(text: str, finding: Finding) -> Finding:
 
 def _cued_names(text: str, findings: list[Finding]) -> list[Finding]:
     contact_starts = {f.start for f in findings if f.entity_type in _CONTACT_TYPES}
+    people = [f for f in findings if f.entity_type == "PERSON"]
     cued = []
     for cue in _NAME_CUES:
         for match in cue.finditer(text):
             detail = match.groupdict().get("detail") and match.start("detail")
             if detail and not contact_starts & {detail, detail + 1}:
                 continue
-            start = match.start("name")
+            start, end = match.span("name")
+            if any(p.start < end and start < p.end for p in people):
+                continue  # the model found this name; its span is the better one
             title = _TITLE_BEFORE.search(text, max(0, start - 8), start)
             cued.append(
                 Finding("PERSON", title.start() if title else start, match.end("name"), 0.6)
