@@ -9,6 +9,7 @@ in the page cache (about 15 s cold), then a chunk of about 1,000 characters abou
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -64,6 +65,11 @@ class Redaction:
 def nlp_engine() -> NlpEngine:
     # Presidio is imported on first use: importing it takes seconds (it imports transformers).
     from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+    # At DEBUG, Presidio logs the words around each finding: the personal data we keep out
+    # of logs. Its INFO lines are one per recogniser loaded. Warnings and errors only.
+    for name in ("presidio-analyzer", "presidio-anonymizer"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
     provider = NlpEngineProvider(
         nlp_configuration={
