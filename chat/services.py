@@ -31,6 +31,7 @@ from ingestion.retrieval import RetrievedChunk, SearchMode, search_chunks
 from ingestion.selectors import collections_readable_by
 from ingestion.services import embed_sentences
 from ingestion.text import split_sentences
+from pii.detection import mask_text
 from providers.embeddings import get_embedder
 from providers.llm import LLMRejected, LLMUnavailable, complete_json, token_cost
 
@@ -51,7 +52,10 @@ class Generation:
 
 
 def start_conversation(*, owner: AbstractBaseUser, title: str) -> Conversation:
-    return Conversation.objects.create(owner=owner, title=title[:200] or "New conversation")
+    """A new conversation, titled with personal data masked (the title is usually a question)."""
+    return Conversation.objects.create(
+        owner=owner, title=mask_text(title)[:200] or "New conversation"
+    )
 
 
 def rename_conversation(*, conversation: Conversation, title: str) -> Conversation:
@@ -98,6 +102,9 @@ def answer_question(
     `variant` overrides the user's assigned variant (regenerating with another one). Raises
     LimitExceeded past the user's daily questions; past their daily LLM tokens or the app's daily
     spending, the answer is extractive and the trace says why.
+
+    The question is searched and answered as typed, but stored (and so shown, sampled for
+    drift, scored and exported) with personal data replaced by typed placeholders.
     """
     quotas.reserve_question(user=user)
     if variant is None or variant not in settings.ANSWER_VARIANTS:
@@ -116,6 +123,7 @@ def answer_question(
         llm_refusal=quotas.llm_refusal(user=user) if generator == "llm" else "",
         previous_question=(last.searched_question or last.question) if last else "",
     )
+    message.question = mask_text(question)
     message.conversation = conversation
     message.save()
     quotas.record_llm_usage(message=message)

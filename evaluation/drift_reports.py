@@ -12,6 +12,7 @@ from django.db import connection
 from evaluation import drift
 from evaluation.models import DriftReport
 from evaluation.rollups import day_start, stale_documents
+from pii.detection import mask_text
 from providers import embeddings
 
 logger = logging.getLogger(__name__)
@@ -85,7 +86,8 @@ def _window(first: date, last: date) -> Window:
         questions=questions,
         coverage_gaps=gaps,
         votes={"up": up, "down": down, "none": questions - up - down},
-        sample_questions=[question for question, _ in sample],
+        # Stored masked since personal data handling came in; older rows are masked here.
+        sample_questions=[mask_text(question) for question, _ in sample],
         sample_best_scores=[best for _, best in sample if best is not None],
     )
 

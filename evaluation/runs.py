@@ -33,6 +33,7 @@ from evaluation.scoring import (
 )
 from evaluation.selectors import latest_finished_run
 from ingestion.models import Chunk, Document
+from pii.detection import mask_text
 
 logger = logging.getLogger(__name__)
 
@@ -179,6 +180,8 @@ def _evaluate_item(run: EvalRun, item: GoldenItem, *, user, collection_ids, scor
         variant=run.config.get("variant", ""),
     )
     latency_ms = (time.perf_counter() - started) * 1000
+    # Answered as written, but scored (an LLM judge may be an outside service) and stored masked.
+    masked_question = mask_text(item.question)
     chunk_ids = [row["chunk_id"] for row in message.retrieved]
     document_of = dict(Chunk.objects.filter(id__in=chunk_ids).values_list("id", "document_id"))
     document_ids = list(dict.fromkeys(document_of[c] for c in chunk_ids if c in document_of))
@@ -211,7 +214,7 @@ def _evaluate_item(run: EvalRun, item: GoldenItem, *, user, collection_ids, scor
             }
         try:
             scores = scorer.score(
-                question=item.question,
+                question=masked_question,
                 sentences=sentences,
                 contexts=contexts,
                 relevant_ids=relevant_ids,
@@ -230,7 +233,7 @@ def _evaluate_item(run: EvalRun, item: GoldenItem, *, user, collection_ids, scor
         run=run,
         item=item,
         defaults={
-            "question": item.question,
+            "question": masked_question,
             "retrieved_chunk_ids": chunk_ids,
             "retrieved_document_ids": document_ids,
             "metrics": metrics,

@@ -44,7 +44,15 @@ class CuratedCollectionsMixin:
 
 @admin.register(Collection)
 class CollectionAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "is_public", "document_count", "embedding_model"]
+    list_display = [
+        "name",
+        "slug",
+        "is_public",
+        "pii_handling",
+        "document_count",
+        "embedding_model",
+    ]
+    list_filter = ["pii_handling"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["readers", "reader_groups", "curators", "curator_groups"]
     readonly_fields = ["embedding_model", "created_at"]
@@ -94,6 +102,9 @@ class DocumentVersionInline(admin.TabularInline):
         "embedding_model",
         "parse_time",
         "embed_time",
+        "pii_handling",
+        "pii_counts",
+        "pii_recogniser",
         "ready_at",
         "error",
     ]
@@ -124,6 +135,7 @@ class DocumentAdmin(AuditedAdminMixin, CuratedCollectionsMixin, admin.ModelAdmin
         "live_status",
         "version",
         "chunks_link",
+        "personal_data",
         "updated",
     ]
     list_filter = ["status", ("collection", admin.RelatedOnlyFieldListFilter), ContentTypeFilter]
@@ -151,6 +163,19 @@ class DocumentAdmin(AuditedAdminMixin, CuratedCollectionsMixin, admin.ModelAdmin
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # documents arrive through the upload page, which runs the pipeline
+
+    @admin.display(description="Personal data")
+    def personal_data(self, document: Document) -> str:
+        """Findings in the current version's chunks, e.g. "3 redacted (EMAIL_ADDRESS 2, PERSON 1)"."""
+        version = document.current_version
+        if version is None or not version.pii_handling or version.pii_handling == "off":
+            return "-"
+        counts = version.pii_counts
+        verb = {"flag": "found", "redact": "redacted"}[version.pii_handling]
+        if not counts:
+            return f"none {verb}"
+        detail = ", ".join(f"{name} {count}" for name, count in counts.items())
+        return f"{sum(counts.values())} {verb} ({detail})"
 
     def get_urls(self):
         # Counted per request (the form takes several files), limits checked before parsing.

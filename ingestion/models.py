@@ -11,6 +11,11 @@ from pgvector.django import HalfVectorField, HnswIndex, VectorField
 class Collection(models.Model):
     """A knowledge base. Who may read it is decided here, from the authenticated user only."""
 
+    class PiiHandling(models.TextChoices):
+        OFF = "off", "Off: keep text as it is"
+        FLAG = "flag", "Flag: count personal data, keep text"
+        REDACT = "redact", "Redact: replace personal data before embedding"
+
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True)
@@ -33,6 +38,15 @@ class Collection(models.Model):
     curator_groups = models.ManyToManyField(Group, blank=True, related_name="curated_collections")
     # Set by the first ingestion; vectors of different models are never mixed in one collection.
     embedding_model = models.CharField(max_length=200, blank=True)
+    pii_handling = models.CharField(
+        "personal data",
+        max_length=10,
+        choices=PiiHandling,
+        default=PiiHandling.OFF,
+        help_text="Applies to documents ingested from now on; re-ingest to apply it to others. "
+        "Redact replaces names, e-mail addresses, phone, card, IBAN and national insurance "
+        "numbers and postal addresses with their type (<EMAIL_ADDRESS>) before embedding.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -126,6 +140,11 @@ class DocumentVersion(models.Model):
     token_count = models.PositiveIntegerField(null=True, blank=True)
     parse_seconds = models.FloatField(null=True, blank=True)
     embed_seconds = models.FloatField(null=True, blank=True)
+    # Personal data found in this version's chunks, {"EMAIL_ADDRESS": 2, ...}, what was done
+    # with it (the collection's handling when it ran) and which recognisers ran (lineage).
+    pii_handling = models.CharField(max_length=10, blank=True)
+    pii_counts = models.JSONField(default=dict, blank=True)
+    pii_recogniser = models.CharField(max_length=200, blank=True)
     total_seconds = models.FloatField(null=True, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -7,10 +7,12 @@ upserted on (version, ordinal), and a swap of versions happens in one transactio
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -37,10 +39,12 @@ from ingestion.parsing import (
     parse_file,
 )
 from ingestion.text import split_sentences
+from pii.detection import RECOGNISER_VERSION, mask_text, redact
 from providers.embeddings import get_embedder, share_cpu
 
 logger = logging.getLogger(__name__)
 Status = Document.Status
+PiiHandling = Collection.PiiHandling
 WRITE_BATCH = 64
 
 
@@ -338,6 +342,12 @@ def ingest_document(*, document_id: int, task_id: str, worker: str = "") -> Docu
     started = time.monotonic()
     try:
         parsed = _parse(version)
+        handling = document.collection.pii_handling
+        if handling != PiiHandling.OFF:
+            Document.objects.filter(id=document.id, task_id=task_id).update(
+                stage="checking for personal data", progress=8
+            )
+        pii_counts = handle_personal_data(parsed=parsed, handling=handling)
         embedder = get_embedder()
         parsed.chunks = fit_to_window(
             parsed.chunks, count_tokens=embedder.count_tokens, max_tokens=chunk_token_budget()
@@ -353,7 +363,33 @@ def ingest_document(*, document_id: int, task_id: str, worker: str = "") -> Docu
         embed_seconds=embed_seconds,
         total_seconds=time.monotonic() - started,
         task_id=task_id,
+        pii_handling=handling,
+        pii_counts=pii_counts,
     )
+
+
+def handle_personal_data(*, parsed: ParsedDocument, handling: str) -> dict[str, int]:
+    """Count personal data in the chunks (flag, redact) and replace it in place (redact).
+
+    Runs before embedding, so neither the vectors nor any stored text of a redacting
+    collection ever held the values. Deterministic, so a re-run stores the same text.
+    """
+    if handling == PiiHandling.OFF:
+        return {}
+    counts: Counter[str] = Counter()
+    for draft in parsed.chunks:
+        redaction = redact(draft.text)
+        counts.update(redaction.counts)
+        if handling == PiiHandling.REDACT:
+            draft.text = redaction.text
+    if handling == PiiHandling.REDACT:
+        # Headings are quoted in citations; they are in the chunk text too, so not counted twice.
+        masked = functools.cache(mask_text)
+        for draft in parsed.chunks:
+            draft.metadata["section"] = masked(draft.metadata.get("section", ""))
+            draft.metadata["sections"] = [masked(s) for s in draft.metadata.get("sections", [])]
+        parsed.title = masked(parsed.title)
+    return dict(sorted(counts.items()))
 
 
 def _parse(version: DocumentVersion) -> ParsedDocument:
@@ -434,6 +470,8 @@ def _publish(
     embed_seconds: float,
     total_seconds: float,
     task_id: str,
+    pii_handling: str,
+    pii_counts: dict[str, int],
 ) -> Document | None:
     """Make the new version the searchable one and drop the old chunks, in one transaction."""
     from unstructured.__version__ import __version__ as unstructured_version
@@ -465,6 +503,9 @@ def _publish(
         version.parse_seconds = parsed.parse_seconds
         version.embed_seconds = embed_seconds
         version.total_seconds = total_seconds
+        version.pii_handling = pii_handling
+        version.pii_counts = pii_counts
+        version.pii_recogniser = "" if pii_handling == PiiHandling.OFF else RECOGNISER_VERSION
         version.ready_at = timezone.now()
         version.error = ""
         version.save()
