@@ -222,15 +222,17 @@ def test_adding_and_removing_readers_and_curators_is_audited(db, alice, bob, ali
 
 
 def test_reader_changes_made_in_the_admin_name_the_admin(root_client, alices_collection, bob):
-    root_client.post(
+    response = root_client.post(
         reverse("admin:ingestion_collection_change", args=[alices_collection.pk]),
         {
             "name": alices_collection.name,
             "slug": alices_collection.slug,
             "readers": [bob.pk],
             "curators": [],
+            "pii_handling": alices_collection.pii_handling,
         },
     )
+    assert response.status_code == 302, response.context["adminform"].form.errors
     assert only(Action.READERS_REMOVED).actor_username == "root"
     added = [event for event in events(Action.READERS_ADDED) if event.details == {"users": ["bob"]}]
     assert [event.actor_username for event in added] == ["root"]
