@@ -21,6 +21,7 @@ ERRORS = {
     "401": ("No credentials, or a bad token (`WWW-Authenticate: Token`).", DETAIL),
     "403": ("Signed in but not allowed (or a session request without its CSRF token).", DETAIL),
     "404": ("Not found, or not readable by this user.", DETAIL),
+    "429": ("Too many requests, or the daily quota is used up: see `Retry-After`.", DETAIL),
 }
 
 
@@ -33,6 +34,9 @@ class ErrorDocumentingAutoSchema(AutoSchema):
             if code in responses or (code == "400" and not writes and not paged):
                 continue
             if code == "404" and not (writes or "{" in self.path):
+                continue
+            # Rate limits apply to the views that name an action (settings.RATE_LIMITS).
+            if code == "429" and not getattr(self.view, "rate_limit_action", None):
                 continue
             responses[code] = self._get_response_for_code(
                 OpenApiResponse(response=schema, description=description), code
