@@ -67,4 +67,4 @@ def requeue_orphaned_documents(sender, **kwargs) -> None:
 def load_models_at_start(**kwargs) -> None:
     """Each pool process loads the embedding model as it starts, not on its first task."""
     if settings.MODELS_PRELOAD:
-        load_models(batches=True)
+        load_models(questions=False)

@@ -201,16 +201,18 @@ def verify_model_files(model_dir: Path, expected: dict[str, str]) -> None:
             raise LLMRejected(f"{model_dir / name} has SHA-256 {digest}, expected {sha256}.")
 
 
-def load_models(*, batches: bool = False) -> None:
+def load_models(*, questions: bool) -> None:
     """Load the configured embedder now, at process start, not on the first question.
 
-    The local model's first question pays for loading the weights and exporting the ONNX
-    session (seconds); one short text runs that path. `batches` also runs torch's batch path,
-    which the worker uses for documents. A remote embedder is only constructed: no request."""
+    `questions` (the web process) also runs one short text, which exports the ONNX session
+    that questions use (seconds; minutes on a saturated machine). A worker embeds documents
+    in batches through torch and needs only the weights, so it does not wait for the export.
+    A remote embedder is only constructed: no request."""
     embedder = get_embedder()
     if isinstance(embedder, LocalEmbedder):
-        embedder.embed(["Warm-up question?"])
-        if batches:
+        if questions:
+            embedder.embed(["Warm-up question?"])
+        else:
             embedder.embed(["Warm-up text."] * (ONNX_MAX_TEXTS + 1))
 
 

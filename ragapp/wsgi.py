@@ -11,4 +11,4 @@ application = get_wsgi_application()
 if settings.MODELS_PRELOAD:
     from providers.embeddings import load_models
 
-    load_models()
+    load_models(questions=True)
