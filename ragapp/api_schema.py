@@ -31,7 +31,9 @@ class ErrorDocumentingAutoSchema(AutoSchema):
         writes = self.method in ("POST", "PUT", "PATCH")
         for code, (description, schema) in ERRORS.items():
             paged = getattr(self.view, "pagination_class", None) and self._is_list_view()
-            if code in responses or (code == "400" and not writes and not paged):
+            # A read validates its query only when it declares parameters (search) or pages.
+            validates = writes or paged or bool(self.get_override_parameters())
+            if code in responses or (code == "400" and not validates):
                 continue
             if code == "404" and not (writes or "{" in self.path):
                 continue

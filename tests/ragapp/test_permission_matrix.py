@@ -45,6 +45,15 @@ MATRIX = {
     # A conversation is its owner's only, superusers included.
     "chat:conversation": Row("GET", "/c/{conversation}/", (LOGIN, 200, 404, 404, 404, 404)),
     "chat:ask": Row("POST", "/ask/", (LOGIN, 200, 200, 200, 200, 200)),  # empty: form again
+    "chat:conversation-list": Row("GET", "/conversations/", (LOGIN, 200, 200, 200, 200, 200)),
+    "chat:conversation-rename": Row(
+        "POST", "/c/{conversation}/rename/", (LOGIN, 302, 404, 404, 404, 404)
+    ),
+    # alice deletes her conversation: everyone after her finds nothing either.
+    "chat:conversation-delete": Row(
+        "POST", "/c/{conversation}/delete/", (LOGIN, 302, 404, 404, 404, 404)
+    ),
+    "chat:reader": Row("GET", "/documents/{document}/read/", (LOGIN, 200, 404, 404, 200, 200)),
     "chat:document-file": Row(
         "GET", "/documents/{document}/file/", (LOGIN, 200, 404, 404, 200, 200)
     ),
@@ -59,6 +68,7 @@ MATRIX = {
     "evaluation:start-run": Row(
         "POST", "/ops/golden-sets/{golden_set}/run/", (LOGIN, 403, 403, 403, 302, 302)
     ),
+    "evaluation:refresh": Row("POST", "/ops/refresh/", (LOGIN, 403, 403, 403, 302, 302)),
     "evaluation:alert-acknowledge": Row(
         "POST", "/ops/alerts/{alert}/acknowledge/", (LOGIN, 403, 403, 403, 302, 302)
     ),
@@ -80,6 +90,11 @@ MATRIX = {
     "api:question-ask": Row("POST", "/api/v1/questions/", (401, 400, 400, 400, 400, 400), api=True),
     "api:feedback-create": Row(
         "POST", "/api/v1/messages/{message}/feedback/", (401, 400, 404, 404, 404, 404), api=True
+    ),
+    "api:search": Row("GET", "/api/v1/search/?q=policy", (401,) + (200,) * 5, api=True),
+    "api:conversation-list": Row("GET", "/api/v1/conversations/", (401,) + (200,) * 5, api=True),
+    "api:conversation-detail": Row(
+        "GET", "/api/v1/conversations/{conversation}/", (401, 200, 404, 404, 404, 404), api=True
     ),
     "api:collection-list": Row("GET", "/api/v1/collections/", (401,) + (200,) * 5, api=True),
     "api:document-list": Row("GET", "/api/v1/documents/", (401,) + (200,) * 5, api=True),
