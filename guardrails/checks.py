@@ -126,9 +126,17 @@ INJECTION_RULES: dict[str, re.Pattern[str]] = {
     "output_steering": re.compile(
         r"\b(add|include|insert|integrate|append|prepend|modify|encode|encrypt|write|translate|"
         r"reverse|format|begin|start|end|finish|replace|use|provide|mention|promote|embed|"
-        r"respond|reply|answer)\b.{0,80}?\b(your|the assistant'?s?|the ai'?s?) "
+        r"respond|reply|answer)\b.{0,80}?\b(your|its|the assistant'?s?|the ai'?s?|the model'?s?) "
         r"(response|answer|reply|output|summary)s?\b"
         r"|\b(respond|reply|answer) only with\b|\binstead,? (say|respond|answer|reply|print)\b"
+    ),
+    # A note addressed to the model, as documents carry them ("Note to AI models: ...").
+    "addressed_to_ai": re.compile(
+        r"\b(note|message|instructions?|reminder) (to|for) (all )?(the )?(ai|assistants?|llms?|"
+        r"models?|chatbots?|language models?|ai models?|automated (tools|assistants))\b"
+        r"|\bthe (assistant|ai|model|chatbot|llm) (must|should|shall|will|is to) (begin|start|"
+        r"end|say|reply|respond|answer|include|add|print|reveal|ignore|write|output|mention)\b"
+        r"|^\s*(assistant|ai|chatbot|model)\s*[,:]"
     ),
     "delimiters": re.compile(
         r"</?\s*(source|system|instructions?|context|question)\b[^>]*>|<\|im_(start|end)\|>"
