@@ -27,12 +27,15 @@ _HOMOGLYPHS = str.maketrans(
     "ℓ",
     "ABEKMHOPCTXaeopcyxijsdhlqwABEZHIKMNOPTYXaoikvptuxl",
 )
+_CYRILLIC = frozenset("АВЕКМНОРСТХаеорсухіјѕԁһӏԛԝ")
 _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
 )
 _BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4}){4,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
 _HEX = re.compile(r"(?:(?:0x)?[0-9a-fA-F]{2}[\s:]?){8,}")
 _WORDS = re.compile(r"[a-z]+")
+# A word with letters and leetspeak digits or symbols mixed in.
+_LEET_WORD = re.compile(r"\b(?=[\w@$]*[a-z])(?=[\w@$]*[0-9@$])[a-z0-9@$]{3,}\b", re.IGNORECASE)
 # Common English words: a decoding that contains several of them is language, not noise.
 _COMMON = frozenset(
     [
@@ -89,7 +92,18 @@ def normalise(text: str) -> str:
     """NFKC, invisible characters removed, homoglyphs folded, whitespace collapsed."""
     text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
     text = "".join(c for c in text if unicodedata.category(c) != "Cf")
-    return " ".join(text.translate(_HOMOGLYPHS).split())
+    words = text.split()
+    # Look-alikes are folded when a word mixes them with Latin letters ("іgnore"), and then in
+    # the whole text; a Greek "α-synuclein" or a Russian sentence is left as written.
+    if any(_mixes_scripts(word) for word in words):
+        return " ".join(text.translate(_HOMOGLYPHS).split())
+    return " ".join(words)
+
+
+def _mixes_scripts(word: str) -> bool:
+    """Latin and Cyrillic look-alikes in one word. Greek letters beside Latin ones are left
+    alone: science writes them so ("αvβ8", "IFN-γ")."""
+    return any("a" <= c.lower() <= "z" for c in word) and any(c in _CYRILLIC for c in word)
 
 
 def variants(text: str) -> list[str]:
@@ -102,12 +116,21 @@ def variants(text: str) -> list[str]:
     for encoded in _HEX.findall(plain):
         found.append(_decode_hex(encoded))
     found.append(codecs.decode(plain, "rot13"))
-    if any(c.isdigit() or c in "@$" for c in plain):
+    if len(_LEET_WORD.findall(plain)) >= 2:  # "1gn0r3", not "0-dimensional" or "1,000"
         found.append(plain.lower().translate(_LEET))
     found.append(plain[::-1])
+    # A decoding counts when it reads as English, clearly more so than the text itself ("H2A"
+    # and "Mms21" decode to a stray "i", not to a sentence).
+    baseline = _english(plain)
     return [plain] + [
-        decoded for decoded in dict.fromkeys(found[1:]) if decoded != plain and _reads(decoded)
+        decoded
+        for decoded in dict.fromkeys(found[1:])
+        if decoded != plain and _reads(decoded) and _english(decoded) >= baseline + 2
     ]
+
+
+def _english(text: str) -> int:
+    return sum(word in _COMMON for word in _WORDS.findall(text.lower()))
 
 
 def _reads(text: str) -> bool:

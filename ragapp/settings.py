@@ -249,6 +249,8 @@ GUARDRAIL_TOPIC_SIMILARITY = env.float("GUARDRAIL_TOPIC_SIMILARITY", default=0.6
 GUARDRAIL_SUPPORT_THRESHOLD = env.float("GUARDRAIL_SUPPORT_THRESHOLD", default=0.65)
 # Written into the LLM's system prompt; an answer containing it is blocked (prompt leak).
 GUARDRAIL_CANARY = env.str("GUARDRAIL_CANARY", default="RAGAPP-CANARY-7Q2XK9")
+# How long a process keeps the policies it read (a save applies at once in its own process).
+GUARDRAIL_POLICY_SECONDS = env.float("GUARDRAIL_POLICY_SECONDS", default=10.0)
 # An organisation's own checks: dotted paths of classes with inspect(subject) -> Decision.
 GUARDRAIL_QUESTION_CHECKS = env.list("GUARDRAIL_QUESTION_CHECKS", default=[])
 GUARDRAIL_ANSWER_CHECKS = env.list("GUARDRAIL_ANSWER_CHECKS", default=[])

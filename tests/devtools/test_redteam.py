@@ -42,7 +42,10 @@ def default_policies(db):
 
     from django.apps import apps
 
+    from guardrails.services import forget_policies
+
     importlib.import_module("guardrails.migrations.0002_default_policies").add_defaults(apps, None)
+    forget_policies()
 
 
 @pytest.mark.parametrize("generator", ["extractive", "llm"])

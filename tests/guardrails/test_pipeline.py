@@ -82,7 +82,9 @@ def test_an_injection_is_refused_and_every_decision_is_on_the_trace(tidewater):
 
 @pytest.mark.django_db
 def test_a_disabled_policy_no_longer_refuses(tidewater):
-    Policy.objects.filter(category="financial_advice").update(enabled=False)
+    policy = Policy.objects.get(category="financial_advice")
+    policy.enabled = False
+    policy.save()
 
     assert ask("Which stocks should I buy?").kind != Message.Kind.REFUSAL
 
@@ -101,7 +103,9 @@ def test_a_policy_scoped_to_some_collections_applies_to_those_only(tidewater):
 
 @pytest.mark.django_db
 def test_competitor_names_are_refused_in_questions_and_answers(tidewater, llm):
-    Policy.objects.filter(category="competitor").update(terms="Acme Water\nAcmeW")
+    policy = Policy.objects.get(category="competitor")
+    policy.terms = "Acme Water\nAcmeW"
+    policy.save()
 
     assert ask("Is ACME  water cheaper than us?").kind == Message.Kind.REFUSAL
     reply(llm, "Staff receive three Estuary Wellness Days a year, unlike AcmeW.")
