@@ -63,17 +63,19 @@ def test_a_valid_reply_is_rendered_with_its_citations(tidewater, llm, settings):
 
 
 @pytest.mark.django_db
-def test_hostile_markup_from_the_model_is_escaped(tidewater, llm):
+def test_hostile_markup_from_the_model_is_refused_and_never_rendered(tidewater, llm):
+    # Markup the cited source lacks refuses the answer (guardrails' links_and_markup check);
+    # the template would escape it anyway.
     reply_citing_first_source(
         llm, 'Click <a href="https://evil.example">here</a><img src=x onerror=alert(1)>'
     )
 
     message = ask()
 
-    assert message.generator == "llm"
+    assert message.generator == "llm" and message.kind == Message.Kind.REFUSAL
     assert message.cost is None  # no prices configured
-    assert "<img" not in message.rendered and '<a href="https://evil' not in message.rendered
-    assert "&lt;img src=x onerror=alert(1)&gt;" in message.rendered
+    assert "<img" not in message.rendered and "evil.example" not in message.rendered
+    assert "onerror" not in message.rendered
 
 
 @pytest.mark.parametrize(
