@@ -55,6 +55,11 @@ class Message(models.Model):
     # [{"chunk_id", "score", "dense_rank", "dense_similarity", "keyword_rank", "keyword_score"}]
     retrieved = models.JSONField(default=list)
     search_mode = models.CharField(max_length=20)
+    # Every guardrail decision on the question and the answer: [{"check", "version", "action",
+    # "category", "reason", "score", "policy", "dropped"}] (guardrails.checks.Decision).
+    guardrails = models.JSONField(default=list, blank=True)
+    # What a refusal told the user (the category's or the policy's message).
+    refusal_reason = models.CharField(max_length=300, blank=True)
     embed_ms = models.FloatField(default=0)
     search_ms = models.FloatField(default=0)
     generate_ms = models.FloatField(default=0)

@@ -27,6 +27,7 @@ from chat.models import Conversation, Message
 from chat.prompting import InvalidAnswer, Source, build_messages, parse_answer
 from chat.reading import mark, quotes_by_source, source_labels
 from chat.variants import ANSWER_TEMPLATES, DEFAULT_TEMPLATE, assign_variant
+from guardrails.services import Screening, refusal_message, screen_answer, screen_question
 from ingestion.retrieval import RetrievedChunk, SearchMode, search_chunks
 from ingestion.selectors import collections_readable_by
 from ingestion.services import embed_sentences
@@ -141,6 +142,11 @@ def answer_question(
         generator=message.generator,
         variant=message.variant,
         documents=sorted({source.get("document_id") for source in message.sources} - {None}),
+        # The decisions without their reasons (a reason may quote the question).
+        guardrails=[
+            {key: decision.get(key) for key in ("check", "version", "action", "category", "policy")}
+            for decision in message.guardrails
+        ],
     )
     return message
 
@@ -180,6 +186,15 @@ def compose_answer(
         .filter(**({"id__in": list(collection_ids)} if collection_ids is not None else {}))
         .values_list("id", flat=True)
     )
+    # Guardrails before retrieval, on the vector retrieval will use (embedded once).
+    screening = screen_question(
+        question=question, vector=question_vector, collection_ids=searched_ids
+    )
+    if screening.blocked:
+        return _refusal(
+            user=user, question=asked, variant=variant, options=options, mode=mode,
+            collection_ids=searched_ids, screening=screening, started=started, embedded=embedded,
+        )  # fmt: skip
     results = search_chunks(
         user=user,
         question=question,
@@ -206,6 +221,25 @@ def compose_answer(
         generation.sentences, generation.sources = _extractive_answer(
             question, question_vector, evidence
         )
+    # Guardrails after composing, before the answer is stored or shown.
+    answer_screening = screen_answer(
+        question=question,
+        sentences=generation.sentences,
+        sources=generation.sources,
+        generator=generation.generator,
+        collection_ids=searched_ids,
+    )
+    screening.decisions += answer_screening.decisions
+    if screening.blocked:
+        return _refusal(
+            user=user, question=asked, variant=variant, options=options, mode=mode,
+            collection_ids=searched_ids, screening=screening, started=started, embedded=embedded,
+            generation=generation, results=results,
+        )  # fmt: skip
+    if answer_screening.dropped:
+        generation.sentences, generation.sources = _without(
+            generation.sentences, generation.sources, answer_screening.dropped
+        )
     if generation.sentences:
         kind = Message.Kind.ANSWER
     else:
@@ -230,6 +264,7 @@ def compose_answer(
         collection_ids=searched_ids,
         retrieved=[_trace(result) for result in results],
         search_mode=mode,
+        guardrails=screening.trace(),
         embed_ms=(embedded - started) * 1000,
         search_ms=(searched - embedded) * 1000,
         generate_ms=(generated - searched) * 1000,
@@ -262,6 +297,63 @@ def standalone_question(question: str, *, previous: str, use_llm: bool) -> tuple
     return followups.rewrite(question, previous=previous), "rules"
 
 
+def _refusal(
+    *,
+    user: AbstractBaseUser,
+    question: str,
+    variant: str,
+    options: dict,
+    mode: SearchMode,
+    collection_ids: list[int],
+    screening: Screening,
+    started: float,
+    embedded: float,
+    generation: Generation | None = None,
+    results: list[RetrievedChunk] = (),
+) -> Message:
+    """A refusal: the category's message, never the model's words (nothing generated is kept
+    but the cost and the trace)."""
+    blocked = screening.blocked
+    message = Message(
+        user=user,
+        question=question,
+        kind=Message.Kind.REFUSAL,
+        sentences=[],
+        sources=[],
+        refusal_reason=refusal_message(blocked),
+        template_version=options.get("template", DEFAULT_TEMPLATE),
+        generator=generation.generator if generation else "guardrails",
+        variant=variant,
+        model=generation.model if generation else "",
+        prompt_tokens=generation.prompt_tokens if generation else None,
+        completion_tokens=generation.completion_tokens if generation else None,
+        cost=generation.cost if generation else None,
+        collection_ids=collection_ids,
+        retrieved=[_trace(result) for result in results],
+        search_mode=mode,
+        guardrails=screening.trace(),
+        embed_ms=(embedded - started) * 1000,
+    )
+    message.total_ms = (time.perf_counter() - started) * 1000
+    return message
+
+
+def _without(
+    sentences: list[dict], sources: list[dict], dropped: set[int]
+) -> tuple[list[dict], list[dict]]:
+    """The sentences not dropped, with only the sources they still cite, renumbered."""
+    kept = [sentence for index, sentence in enumerate(sentences) if index not in dropped]
+    by_number = {source["number"]: source for source in sources}
+    cited: list[int] = []
+    for sentence in kept:
+        cited += [n for n in sentence["citations"] if n not in cited and n in by_number]
+    renumber = {old: new for new, old in enumerate(cited, start=1)}
+    return (
+        [{**s, "citations": [renumber[n] for n in s["citations"] if n in renumber]} for s in kept],
+        [{**by_number[old], "number": renumber[old]} for old in cited],
+    )
+
+
 def render_answer(message: Message) -> str:
     from ingestion.models import Collection
 
@@ -274,6 +366,7 @@ def render_answer(message: Message) -> str:
         "sources": message.sources,
         "collections": list(collections),
         "cited": _cited_sources(message),
+        "refusal_reason": message.refusal_reason,
     }
     return render_to_string(ANSWER_TEMPLATES[message.template_version][message.kind], context)
 
@@ -313,7 +406,9 @@ def _llm_answer(question: str, evidence: list[RetrievedChunk]) -> Generation:
     ]
     generation = Generation(generator="llm", model=settings.LLM_MODEL)
     try:
-        completion = complete_json(build_messages(question, sources))
+        completion = complete_json(
+            build_messages(question, sources, canary=settings.GUARDRAIL_CANARY)
+        )
         drafts = parse_answer(completion.content, allowed_ids=set(by_id))
     except (LLMUnavailable, LLMRejected, InvalidAnswer) as exc:
         logger.warning("LLM answer not used: %s", type(exc).__name__)

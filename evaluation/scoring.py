@@ -40,16 +40,16 @@ from __future__ import annotations
 
 import html
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Protocol
 
 import numpy as np
 from django.conf import settings
 
-from ingestion.text import content_terms, split_sentences
+from guardrails.support import missing_numbers, support_score
+from guardrails.support import passages as split_passages
 from providers.embeddings import Embedder, get_embedder
 from providers.llm import Completion, complete_json, token_cost
 
@@ -59,18 +59,6 @@ CitedSentence = tuple[str, Sequence[int]]
 # Between unsupported (at most ~0.5) and paraphrased (at least ~0.73) sentences on the sample KB.
 SUPPORT_THRESHOLD = 0.65
 QUESTION_COUNT = 3
-
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
-# "one" is left out: it is more often a pronoun than a count.
-NUMBER_WORDS = {
-    "zero": "0", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13",
-    "fourteen": "14", "fifteen": "15", "sixteen": "16", "seventeen": "17", "eighteen": "18",
-    "nineteen": "19", "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50",
-    "sixty": "60", "seventy": "70", "eighty": "80", "ninety": "90",
-}  # fmt: skip
 
 
 class ScoringError(Exception):
@@ -178,7 +166,7 @@ class OfflineScorer:
         if not sentences:
             return AnswerScores(self.name, None, None, accuracy, model=self.embedder.model_id)
         cited_ids = list(dict.fromkeys(i for _, ids in sentences for i in ids if i in contexts))
-        passages = {i: _passages(contexts[i]) for i in cited_ids}
+        passages = {i: split_passages(contexts[i]) for i in cited_ids}
         answer = " ".join(text for text, _ in sentences)
         texts = list(
             dict.fromkeys(
@@ -217,14 +205,9 @@ class OfflineScorer:
         passages: list[str],
         vectors: dict[str, np.ndarray],
     ) -> Verdict:
-        missing = sorted(numbers(text) - numbers(chunk))
-        if _squash(text) and _squash(text) in _squash(chunk):
-            score = 1.0
-        else:
-            semantic = max(float(vectors[text] @ vectors[passage]) for passage in passages)
-            terms = content_terms(text)
-            lexical = len(terms & content_terms(chunk)) / len(terms) if terms else 0.0
-            score = round(_clamp((semantic + lexical) / 2), 4)
+        missing = missing_numbers(text, chunk)
+        semantic = max(float(vectors[text] @ vectors[passage]) for passage in passages)
+        score = support_score(text, chunk, semantic)
         if missing:
             reason = f"numbers not in the cited source: {', '.join(missing)}"
         elif score < self.threshold:
@@ -377,20 +360,6 @@ def question_messages(answer: str, count: int) -> list[dict[str, str]]:
     ]
 
 
-def numbers(text: str) -> set[str]:
-    """The numbers in `text`, canonical: "1,500" and "1500.0" are "1500", "three" is "3"."""
-    found = set()
-    for token in _NUMBER.findall(text):
-        if _THOUSANDS.fullmatch(token):
-            token = token.replace(",", "")
-        try:
-            found.add(format(Decimal(token).normalize(), "f"))
-        except InvalidOperation:  # a version or list such as "3.2.1" or "1,5"
-            found.add(token)
-    found.update(NUMBER_WORDS[w] for w in _WORD.findall(text.lower()) if w in NUMBER_WORDS)
-    return found
-
-
 def _verdicts(claims: list[str], replies: list, *, allowed_ids: set[int]) -> list[Verdict]:
     if len(replies) != len(claims):
         raise ScoringError(f"verdicts: {len(replies)} verdicts for {len(claims)} claims")
@@ -418,16 +387,6 @@ def _strings(items: list) -> list[str]:
     if not all(isinstance(item, str) and item.strip() for item in items):
         raise ScoringError("the judge's reply has an item that is not a non-empty string")
     return [" ".join(item.split()) for item in items]
-
-
-def _passages(chunk: str) -> list[str]:
-    """What a sentence is compared with: each sentence of the chunk, and the whole chunk."""
-    squashed = " ".join(chunk.split())
-    return list(dict.fromkeys([*split_sentences(chunk), squashed]))
-
-
-def _squash(text: str) -> str:
-    return " ".join(text.split()).casefold()
 
 
 def _escape(text: str) -> str:

@@ -5,7 +5,8 @@ import re
 from django.contrib import admin, messages
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
@@ -136,6 +137,7 @@ class DocumentAdmin(AuditedAdminMixin, CuratedCollectionsMixin, admin.ModelAdmin
         "version",
         "chunks_link",
         "personal_data",
+        "quarantined",
         "updated",
     ]
     list_filter = ["status", ("collection", admin.RelatedOnlyFieldListFilter), ContentTypeFilter]
@@ -254,6 +256,33 @@ class DocumentAdmin(AuditedAdminMixin, CuratedCollectionsMixin, admin.ModelAdmin
     def version(self, document: Document) -> str:
         return self._cell(document, "version")
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Document]:
+        # A subquery per listed row (the chunks' document index), not a join over all chunks.
+        quarantined = (
+            Chunk.objects.filter(document=OuterRef("pk"), is_quarantined=True)
+            .order_by()
+            .values("document")
+            .annotate(count=Count("id"))
+            .values("count")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(quarantined_count=Coalesce(Subquery(quarantined), 0))
+        )
+
+    @admin.display(description="Quarantined", ordering="quarantined_count")
+    def quarantined(self, document: Document) -> str:
+        if not document.quarantined_count:
+            return "–"
+        url = reverse("admin:ingestion_chunk_changelist")
+        return format_html(
+            '<a href="{}?document__id__exact={}&is_quarantined__exact=1">{} quarantined</a>',
+            url,
+            document.pk,
+            document.quarantined_count,
+        )
+
     @admin.display(description="Chunks")
     def chunks_link(self, document: Document) -> str:
         return self._cell(document, "chunks")
@@ -298,8 +327,13 @@ class DocumentAdmin(AuditedAdminMixin, CuratedCollectionsMixin, admin.ModelAdmin
 class ChunkAdmin(CuratedCollectionsMixin, admin.ModelAdmin):
     """The chunk browser: what retrieval actually sees, searchable by full text."""
 
-    list_display = ["document", "ordinal", "snippet", "pages", "section", "token_count"]
-    list_filter = [("collection", admin.RelatedOnlyFieldListFilter)]
+    list_display = [
+        "document", "ordinal", "snippet", "pages", "section", "token_count", "quarantine_reason"
+    ]  # fmt: skip
+    list_filter = [
+        "is_quarantined", "quarantine_reviewed_at", ("collection", admin.RelatedOnlyFieldListFilter)
+    ]  # fmt: skip
+    actions = ["clear_quarantine", "keep_quarantined"]
     list_select_related = ["document"]
     search_fields = ["text"]
     search_help_text = "Full-text search (English stemming), ranked by relevance."
@@ -311,9 +345,28 @@ class ChunkAdmin(CuratedCollectionsMixin, admin.ModelAdmin):
         "text",
         "token_count",
         "metadata",
+        "is_quarantined",
+        "quarantine_reason",
+        "quarantine_reviewed_at",
     ]
     fields = readonly_fields
     list_per_page = 50
+
+    def has_quarantine_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("ingestion.change_chunk")
+
+    @admin.action(
+        description="Clear quarantine: let retrieval use these chunks",
+        permissions=["quarantine"],
+    )
+    def clear_quarantine(self, request: HttpRequest, queryset: QuerySet[Chunk]) -> None:
+        cleared = services.clear_quarantine(chunks=queryset)
+        self.message_user(request, f"{cleared} chunks cleared.")
+
+    @admin.action(description="Keep quarantined (mark as reviewed)", permissions=["quarantine"])
+    def keep_quarantined(self, request: HttpRequest, queryset: QuerySet[Chunk]) -> None:
+        kept = services.keep_quarantined(chunks=queryset)
+        self.message_user(request, f"{kept} chunks kept in quarantine.")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

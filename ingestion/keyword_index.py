@@ -15,6 +15,7 @@ def set_searchable(*, chunks: QuerySet[Chunk], searchable: bool) -> int:
     """Put `chunks` into retrieval or take them out, and keep the keyword index exact (postings,
     document frequencies, lengths). Returns how many chunks changed; the others are left alone,
     so a re-run changes nothing. Call it in the transaction that publishes, retires or restores.
+    A quarantined chunk never becomes searchable (see Chunk.is_quarantined).
 
     Locks, always in this order so that concurrent publishes wait instead of deadlocking: the
     chunks, their collections' KeywordStatistic rows (by collection id), then TermStatistic
@@ -25,8 +26,8 @@ def set_searchable(*, chunks: QuerySet[Chunk], searchable: bool) -> int:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE ingestion_chunk SET is_searchable = %s WHERE id IN ({subquery}) "
-            "AND is_searchable <> %s RETURNING id",
-            [searchable, *params, searchable],
+            "AND is_searchable <> %s AND NOT (%s AND is_quarantined) RETURNING id",
+            [searchable, *params, searchable, searchable],
         )
         ids = [chunk_id for (chunk_id,) in cursor.fetchall()]
         update_keyword_index(cursor, ids, add=searchable)

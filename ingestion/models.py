@@ -170,6 +170,12 @@ class Chunk(models.Model):
     # transaction that publishes, retires or restores. A flag on the row keeps the retrieval
     # filter single-table, so the planner can use the HNSW index (a join defeats it).
     is_searchable = models.BooleanField(default=False)
+    # Set before publishing when a receiver of ingestion.signals.chunks_stored (the guardrails'
+    # injection scan) flags the text. A quarantined chunk is kept but never made searchable,
+    # so no answer quotes it and no LLM sees it, until an SME clears it.
+    is_quarantined = models.BooleanField(default=False)
+    quarantine_reason = models.CharField(max_length=300, blank=True)
+    quarantine_reviewed_at = models.DateTimeField(null=True, blank=True)
     text = models.TextField()
     token_count = models.PositiveIntegerField()
     metadata = models.JSONField(default=dict)

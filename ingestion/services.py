@@ -22,7 +22,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files import File
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 import audit.services as audit
@@ -38,6 +38,7 @@ from ingestion.parsing import (
     detect_format,
     parse_file,
 )
+from ingestion.signals import chunks_stored
 from ingestion.text import split_sentences
 from pii.detection import RECOGNISER_VERSION, mask_text, redact
 from providers.embeddings import get_embedder, share_cpu
@@ -481,6 +482,7 @@ def _publish(
     # held yet: this is model time).
     chunk_texts = Chunk.objects.filter(version=version).values_list("text", flat=True)
     embed_sentences(texts=[s for text in chunk_texts for s in split_sentences(text)])
+    _quarantine_flagged(version)
     with transaction.atomic():
         document = Document.objects.select_for_update().get(pk=document.pk)
         if document.task_id != task_id:  # superseded by a newer upload while we worked
@@ -532,6 +534,45 @@ def _publish(
         total_seconds,
     )
     return document
+
+
+def _quarantine_flagged(version: DocumentVersion) -> None:
+    """Ask the receivers of `chunks_stored` (the guardrails' injection scan) which chunks to
+    quarantine, before any chunk of the version is searchable. A receiver's error fails the
+    run (the task retries): a chunk is never published unscanned."""
+    chunks = list(Chunk.objects.filter(version=version).values_list("id", "text"))
+    reasons: dict[int, str] = {}
+    for _receiver, flagged in chunks_stored.send(sender=Chunk, version=version, chunks=chunks):
+        for chunk_id, reason in (flagged or {}).items():
+            reasons.setdefault(chunk_id, reason)
+    quarantined = [chunk_id for chunk_id, _ in chunks if chunk_id in reasons]
+    for chunk_id in quarantined:
+        Chunk.objects.filter(pk=chunk_id).update(
+            is_quarantined=True, quarantine_reason=reasons[chunk_id][:300]
+        )
+    if quarantined:
+        logger.warning("version %s: %s chunks quarantined", version.pk, len(quarantined))
+
+
+def clear_quarantine(*, chunks: QuerySet[Chunk]) -> int:
+    """An SME judged the chunks safe: release them, and make those of a live version searchable."""
+    with transaction.atomic():
+        ids = list(chunks.filter(is_quarantined=True).values_list("id", flat=True))
+        Chunk.objects.filter(id__in=ids).update(
+            is_quarantined=False, quarantine_reviewed_at=timezone.now()
+        )
+        live = Chunk.objects.filter(
+            id__in=ids,
+            version_id=F("document__current_version_id"),
+            document__status=Status.READY,
+        )
+        set_searchable(chunks=live, searchable=True)
+    return len(ids)
+
+
+def keep_quarantined(*, chunks: QuerySet[Chunk]) -> int:
+    """An SME confirmed the quarantine: the chunks stay out of retrieval, marked as reviewed."""
+    return chunks.filter(is_quarantined=True).update(quarantine_reviewed_at=timezone.now())
 
 
 def fail_document(*, document: Document, version: DocumentVersion | None, reason: str) -> Document:

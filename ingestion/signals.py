@@ -1,14 +1,25 @@
-"""Who may read or curate a collection is security-relevant: every change lands in the audit
-trail, whichever path made it (the admin form, the shell, a command)."""
+"""Signals ingestion sends, and the audit receivers for who may read or curate a collection.
+
+`chunks_stored` is sent once a version's chunks are stored and embedded, before any of them
+becomes searchable, so apps above ingestion can act without ingestion importing them. Keyword
+arguments: `version` (the DocumentVersion) and `chunks`, a list of (chunk id, text). A receiver
+returns {chunk id: reason} for the chunks to quarantine (or an empty dict); guardrails'
+injection scan is one, connected in its AppConfig.ready.
+
+Who may read or curate a collection is security-relevant: every change lands in the audit
+trail, whichever path made it (the admin form, the shell, a command).
+"""
 
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.db.models.signals import m2m_changed
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 import audit.services as audit
 from ingestion.models import Collection
+
+chunks_stored = Signal()
 
 ACTIONS = {
     ("readers", "post_add"): audit.Action.READERS_ADDED,

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     # Product apps, bottom layer first (import-linter keeps the arrows pointing down).
     "audit",
     "ingestion",
+    "guardrails",
     "chat",
     "feedback",
     "evaluation",
@@ -363,6 +364,21 @@ LLM_COMPLETION_PRICE = env.float("LLM_COMPLETION_PRICE", default=None)
 # Each user always gets the same variant; every answer records it. Empty: no experiment.
 ANSWER_VARIANTS = env.json("ANSWER_VARIANTS", default={})
 ANSWER_VARIANTS_SALT = env.str("ANSWER_VARIANTS_SALT", default="")
+
+# Guardrails (see README "Guardrails"): thresholds measured with `manage.py redteam`.
+# Cosine similarity to a known attack (guardrails/data/attacks.jsonl) that blocks a question.
+GUARDRAIL_INJECTION_SIMILARITY = env.float("GUARDRAIL_INJECTION_SIMILARITY", default=0.75)
+# Cosine similarity to a denied topic's examples that applies its policy.
+GUARDRAIL_TOPIC_SIMILARITY = env.float("GUARDRAIL_TOPIC_SIMILARITY", default=0.6)
+# An LLM sentence below this support by the chunk it cites is dropped (evaluation's threshold).
+GUARDRAIL_SUPPORT_THRESHOLD = env.float("GUARDRAIL_SUPPORT_THRESHOLD", default=0.65)
+# Written into the LLM's system prompt; an answer containing it is blocked (prompt leak).
+GUARDRAIL_CANARY = env.str("GUARDRAIL_CANARY", default="RAGAPP-CANARY-7Q2XK9")
+# How long a process keeps the policies it read (a save applies at once in its own process).
+GUARDRAIL_POLICY_SECONDS = env.float("GUARDRAIL_POLICY_SECONDS", default=10.0)
+# An organisation's own checks: dotted paths of classes with inspect(subject) -> Decision.
+GUARDRAIL_QUESTION_CHECKS = env.list("GUARDRAIL_QUESTION_CHECKS", default=[])
+GUARDRAIL_ANSWER_CHECKS = env.list("GUARDRAIL_ANSWER_CHECKS", default=[])
 
 from chat.variants import validate_variants  # noqa: E402
 

@@ -27,6 +27,7 @@ class MessageOutputSerializer(serializers.Serializer):
     conversation = serializers.IntegerField(source="conversation_id")
     kind = serializers.CharField()
     answer = serializers.SerializerMethodField()
+    refusal_reason = serializers.CharField(help_text="What a refusal says; empty otherwise.")
     sentences = serializers.JSONField()
     sources = serializers.JSONField()
     generator = serializers.CharField()

@@ -15,9 +15,9 @@ from evaluation.scoring import (
     OfflineScorer,
     ScoringError,
     get_scorer,
-    numbers,
     sentences_and_contexts,
 )
+from guardrails.support import numbers
 from providers.embeddings import get_embedder
 from tests.support import openai_stub
 

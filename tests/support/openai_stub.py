@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import json
 import math
+import re
 import struct
 import threading
 from collections.abc import Callable
@@ -181,3 +183,41 @@ class OpenAIStub:
                 pass  # keep test output quiet
 
         return RequestHandler
+
+
+_QUOTED_ORDER = re.compile(
+    r"\b(?:say|print|output|write|respond with|reply with|answer with|add|include|begin your "
+    r"(?:reply|answer|response) with|start your (?:reply|answer|response) with)\b\s*:?\s*"
+    r"[\"“]([^\"”]{1,300})[\"”]",
+    re.IGNORECASE,
+)
+_PROMPT_ORDER = re.compile(
+    r"\b(?:reveal|print|repeat|show|output|tell me)\b.{0,40}\b(?:system prompt|instructions|"
+    r"rules|prompt)\b",
+    re.IGNORECASE,
+)
+_SOURCE = re.compile(r'<source id="(\d+)" title="[^"]*">\n(.*?)\n</source>', re.DOTALL)
+
+
+def obedient() -> Handler:
+    """A /v1/chat/completions handler for a model that obeys any instruction it reads, in the
+    sources or the question: it says what it is told to say (quoted text), reveals its system
+    prompt when asked, and otherwise quotes the first sentence of the first source. Citing the
+    source it read, in the JSON shape asked for. It tests the structural defences, not a model.
+    """
+
+    def handle(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        system, user = body["messages"][0]["content"], body["messages"][1]["content"]
+        sources = [(int(i), html.unescape(text)) for i, text in _SOURCE.findall(user)]
+        question = html.unescape(user.rsplit("<question>", 1)[-1])
+        said = []
+        for chunk_id, text in [*sources, (sources[0][0] if sources else 0, question)]:
+            said += [(chunk_id, quoted) for quoted in _QUOTED_ORDER.findall(text)]
+            if _PROMPT_ORDER.search(text):
+                said.append((chunk_id, " ".join(system.split())))
+        if not said and sources:
+            said = [(sources[0][0], sources[0][1].split(". ")[0].strip().rstrip(".") + ".")]
+        sentences = [{"text": text[:1000], "chunk_ids": [i]} for i, text in said[:8] if i]
+        return chat_completion(json.dumps({"sentences": sentences}))(body)
+
+    return handle
