@@ -114,7 +114,8 @@ class GoldenItemAdmin(admin.ModelAdmin):
     raw_id_fields = ["relevant_chunks", "source_message"]
     readonly_fields = ["added_by", "created_at"]
     fields = [
-        "golden_set", "external_id", "question", "reference_answer", "relevant_chunks",
+        "golden_set", "external_id", "question", "reference_answer", "expects_answer",
+        "relevant_chunks",
         "source_message", "added_by", "created_at",
     ]  # fmt: skip
 

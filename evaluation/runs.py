@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from chat.models import Message
 from chat.services import compose_answer
+from evaluation.answer_metrics import answer_metrics
 from evaluation.comparison import mean_metrics
 from evaluation.metrics import query_metrics
 from evaluation.models import (
@@ -147,7 +148,9 @@ def _evaluate_item(run: EvalRun, item: GoldenItem, *, user, collection_ids, scor
     )
     latency_ms = (time.perf_counter() - started) * 1000
     chunk_ids = [row["chunk_id"] for row in message.retrieved]
-    document_of = dict(Chunk.objects.filter(id__in=chunk_ids).values_list("id", "document_id"))
+    rows = Chunk.objects.filter(id__in=chunk_ids).values_list("id", "document_id", "text")
+    document_of = {chunk_id: document_id for chunk_id, document_id, _ in rows}
+    text_of = {chunk_id: text for chunk_id, _, text in rows}
     document_ids = list(dict.fromkeys(document_of[c] for c in chunk_ids if c in document_of))
     relevant_documents = {j.document_id: j.grade for j in item.judgements.all()}
     relevant_chunks = {chunk.pk for chunk in item.relevant_chunks.all()}
@@ -192,6 +195,13 @@ def _evaluate_item(run: EvalRun, item: GoldenItem, *, user, collection_ids, scor
                 for v in scores.verdicts
             ]
     metrics["answered"] = float(message.kind == Message.Kind.ANSWER)
+    metrics |= answer_metrics(
+        answer=" ".join(sentence["text"] for sentence in message.sentences),
+        answered=message.kind == Message.Kind.ANSWER,
+        expects_answer=item.expects_answer,
+        references=item.reference_answer.splitlines(),
+        passages=[text_of[c] for c in chunk_ids if c in text_of],
+    )
     metrics["latency_ms"] = latency_ms
     EvalResult.objects.get_or_create(
         run=run,
