@@ -219,8 +219,17 @@ RETRIEVAL_RRF_CONSTANT = env.int("RETRIEVAL_RRF_CONSTANT", default=60)
 # of its corpus; at 200, 0.972-0.979 over four, for about 1.5 ms more per question.
 RETRIEVAL_EF_SEARCH = env.int("RETRIEVAL_EF_SEARCH", default=200)
 RETRIEVAL_MODE = env.str("RETRIEVAL_MODE", default="hybrid")
-# Below this cosine similarity a chunk is not evidence: nothing above it means no answer.
+# Answer or decline (chat/extractive.py should_answer): the best chunk's cosine similarity, the
+# idf-weighted share of the question's terms the quote covers, and the quote's own similarity,
+# each at least its threshold; the similarity floor is lower by the margin when the dense and
+# keyword rankings agree on the quoted chunk. Fitted by `python manage.py bench_answers` on its
+# tuning half (FITTED below); README "Answer correctness" has the figures.
 RETRIEVAL_MIN_SIMILARITY = env.float("RETRIEVAL_MIN_SIMILARITY", default=0.3)
+ANSWER_MIN_COVERAGE = env.float("ANSWER_MIN_COVERAGE", default=0.5)
+ANSWER_MIN_SENTENCE_SIMILARITY = env.float("ANSWER_MIN_SENTENCE_SIMILARITY", default=0.3)
+ANSWER_AGREEMENT_MARGIN = env.float("ANSWER_AGREEMENT_MARGIN", default=0.0)
+# Chunks (best fused rank first) whose sentences may be quoted.
+ANSWER_EVIDENCE_CHUNKS = env.int("ANSWER_EVIDENCE_CHUNKS", default=5)
 ANSWER_MAX_SENTENCES = env.int("ANSWER_MAX_SENTENCES", default=3)
 
 # LLM provider (OpenAI, Azure OpenAI's v1 endpoint or any OpenAI-compatible server)
