@@ -42,7 +42,6 @@ from evaluation.answer_metrics import answer_correctness, normalize_answer, refe
 from evaluation.beir import read_corpus
 from ingestion import bulk_load
 from ingestion.models import Chunk, Collection, Document
-from ingestion.services import embed_sentences
 from ingestion.text import split_sentences
 from providers.embeddings import get_embedder
 
@@ -86,6 +85,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--limit", type=int, default=0, help="At most this many questions per class."
         )
+        parser.add_argument(
+            "--articles",
+            type=int,
+            default=0,
+            help="Use only this many articles (a fixed sample), half of them loaded; 0: all.",
+        )
 
     def handle(self, *args, **options) -> None:
         derived = options["data"] / "derived"
@@ -94,14 +99,27 @@ class Command(BaseCommand):
         articles = {doc_id: (title, text) for doc_id, title, text in read_corpus(derived)}
         order = sorted(articles)
         random.Random(SEED).shuffle(order)
+        if options["articles"]:
+            order = order[: options["articles"]]
+        used_ids = set(order)
         loaded_ids = set(order[: len(order) // 2])
+        # A collection per sample size: a larger sample's collection holds articles that a
+        # smaller one leaves out.
+        slug = f"{COLLECTION_SLUG}-{len(used_ids)}"
         collection, _ = Collection.objects.get_or_create(
-            slug=COLLECTION_SLUG, defaults={"name": "Bench: CMU/Pitt QA (half the articles)"}
+            slug=slug, defaults={"name": f"Bench: CMU/Pitt QA ({len(loaded_ids)} articles)"}
         )
         self._load(collection, {i: articles[i] for i in sorted(loaded_ids)})
         chunk_texts = dict(Chunk.objects.filter(collection=collection).values_list("id", "text"))
+        chunk_texts = {
+            chunk_id: text
+            for chunk_id, text, external_id in Chunk.objects.filter(
+                collection=collection
+            ).values_list("id", "text", "document__external_id")
+            if external_id in loaded_ids
+        }
         answerable, unanswerable, ambiguous, yes_no = self._questions(
-            derived, loaded_ids, list(chunk_texts.values())
+            derived, loaded_ids, used_ids, list(chunk_texts.values())
         )
         if options["limit"]:
             answerable = answerable[: options["limit"]]
@@ -110,7 +128,7 @@ class Command(BaseCommand):
         collection.readers.add(reader)
 
         self.stdout.write(
-            f"CMU/Pitt QA v1.2: {len(loaded_ids)} of {len(articles)} articles loaded "
+            f"CMU/Pitt QA v1.2: {len(loaded_ids)} of {len(used_ids)} articles loaded "
             f"({len(chunk_texts)} chunks); {len(answerable)} answerable and "
             f"{len(unanswerable)} unanswerable questions; left out: {yes_no} yes/no questions "
             f"about loaded articles, {ambiguous} about other articles that a loaded chunk "
@@ -184,7 +202,9 @@ class Command(BaseCommand):
             else 0.0,
         )
 
-    def _questions(self, derived: Path, loaded_ids: set[str], chunks: list[str]):
+    def _questions(
+        self, derived: Path, loaded_ids: set[str], used_ids: set[str], chunks: list[str]
+    ):
         normalised_chunks = [normalize_answer(text) for text in chunks]
         chunk_terms = [terms(text) for text in chunks]
         answerable, unanswerable = [], []
@@ -192,6 +212,8 @@ class Command(BaseCommand):
         with (derived / "queries.jsonl").open(encoding="utf-8") as lines:
             for line in lines:
                 row = json.loads(line)
+                if row["metadata"]["article"] not in used_ids:
+                    continue
                 question = row["text"]
                 factoid = [a for a in row["metadata"]["answers"] if not is_yes_no(a)]
                 if row["metadata"]["article"] in loaded_ids:
@@ -209,8 +231,8 @@ class Command(BaseCommand):
         return answerable, unanswerable, ambiguous, yes_no
 
     def _load(self, collection: Collection, articles: dict[str, tuple[str, str]]) -> None:
-        """Load the articles the collection lacks, and store their sentences' embeddings (as
-        publishing a version does), so answering embeds only the question."""
+        """Load the articles the collection lacks (their sentences are embedded, and stored,
+        the first time an answer reads them)."""
         present = set(
             Document.objects.filter(collection=collection).values_list("external_id", flat=True)
         )
@@ -226,7 +248,6 @@ class Command(BaseCommand):
             texts = [piece for document in pieces for piece in document]
             vectors = iter(embedder.embed(texts))
             counts = iter(embedder.count_tokens(texts))
-            embed_sentences(texts=[s for text in texts for s in split_sentences(text)])
             bulk_load.load_prepared_documents(
                 collection=collection,
                 documents=[
