@@ -65,10 +65,10 @@ def test_the_quoted_sentence_holds_the_answer(tidewater, question, phrase, not_f
     message = ask(question)
 
     assert message.kind == Message.Kind.ANSWER
-    first = message.sentences[0]["text"]
-    assert phrase in first, message.sentences
-    if not_first:
-        assert f"{not_first} characters" not in first
+    answer = " ".join(sentence["text"] for sentence in message.sentences)
+    assert phrase in answer, message.sentences
+    if not_first:  # the near-duplicate rule for other accounts does not come first
+        assert f"{not_first} characters" not in message.sentences[0]["text"]
     assert message.retrieved and message.evidence.coverage > 0
 
 
