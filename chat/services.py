@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 import audit.services as audit
-from chat import followups, quotas
-from chat.extractive import Candidate, maximal_marginal_relevance, relevance
+from chat import extractive, followups, quotas
+from chat.extractive import Candidate, Evidence, Thresholds
 from chat.models import Conversation, Message
 from chat.prompting import InvalidAnswer, Source, build_messages, parse_answer
 from chat.reading import mark, quotes_by_source, source_labels
@@ -204,23 +204,26 @@ def compose_answer(
         query_embedding=question_vector,
     )
     searched = time.perf_counter()
-    # Evidence: semantically close, or the best keyword match (exact names and codes).
-    evidence = [
-        result
-        for result in results
-        if (result.dense_similarity or 0) >= settings.RETRIEVAL_MIN_SIMILARITY
-        or result.keyword_rank == 1
-    ]
+    # The candidate quote is chosen first, then judged: the decision rests on the evidence
+    # (similarity, the question's terms it covers, the rankings' agreement), never on one
+    # keyword hit, which let "capital of France" quote a memo's "capital programme".
+    evidence_chunks = results[: settings.ANSWER_EVIDENCE_CHUNKS]
     generation = Generation(generator="extractive", model=embedder.model_id)
-    if evidence and options.get("generator", settings.ANSWER_GENERATOR) == "llm":
+    sentences: list[dict] = []
+    sources: list[dict] = []
+    evidence = None
+    if evidence_chunks:
+        sentences, sources, evidence = _extractive_answer(
+            question, question_vector, evidence_chunks, best_similarity=_best_similarity(results)
+        )
+    answerable = evidence is not None and extractive.should_answer(evidence, _thresholds())
+    if answerable and options.get("generator", settings.ANSWER_GENERATOR) == "llm":
         if llm_refusal:
             generation.fallback_reason = llm_refusal
         else:
-            generation = _llm_answer(question, evidence)
-    if evidence and not generation.sentences and not generation.declined:
-        generation.sentences, generation.sources = _extractive_answer(
-            question, question_vector, evidence
-        )
+            generation = _llm_answer(question, evidence_chunks)
+    if answerable and not generation.sentences and not generation.declined:
+        generation.sentences, generation.sources = sentences, sources
     # Guardrails after composing, before the answer is stored or shown.
     answer_screening = screen_answer(
         question=question,
@@ -270,6 +273,10 @@ def compose_answer(
         generate_ms=(generated - searched) * 1000,
     )
     message.total_ms = (time.perf_counter() - started) * 1000
+    # Not a column: read by evaluation and bench_answers on the unsaved message (the
+    # features, and the quote that was judged even when it was declined).
+    message.evidence = evidence
+    message.candidate_sentences = sentences
     return message
 
 
@@ -354,6 +361,19 @@ def _without(
     )
 
 
+def _thresholds() -> Thresholds:
+    return Thresholds(
+        min_similarity=settings.RETRIEVAL_MIN_SIMILARITY,
+        min_coverage=settings.ANSWER_MIN_COVERAGE,
+        min_sentence_similarity=settings.ANSWER_MIN_SENTENCE_SIMILARITY,
+        agreement_margin=settings.ANSWER_AGREEMENT_MARGIN,
+    )
+
+
+def _best_similarity(results: list[RetrievedChunk]) -> float:
+    return max((r.dense_similarity or 0.0 for r in results), default=0.0)
+
+
 def render_answer(message: Message) -> str:
     from ingestion.models import Collection
 
@@ -433,13 +453,24 @@ def _llm_answer(question: str, evidence: list[RetrievedChunk]) -> Generation:
 
 
 def _extractive_answer(
-    question: str, question_vector: list[float], evidence: list[RetrievedChunk]
-) -> tuple[list[dict], list[dict]]:
-    """Sentences quoted verbatim from the evidence, each citing its chunk by source number."""
+    question: str,
+    question_vector: list[float],
+    evidence: list[RetrievedChunk],
+    *,
+    best_similarity: float,
+) -> tuple[list[dict], list[dict], Evidence]:
+    """Sentences quoted verbatim from the evidence, each citing its chunk by source number,
+    and the features that say whether they answer the question."""
     candidates = [
-        Candidate(text=sentence, chunk_id=result.chunk.pk)
-        for result in evidence
-        for sentence in split_sentences(result.chunk.text)
+        Candidate(
+            text=sentence,
+            chunk_id=result.chunk.pk,
+            heading=result.chunk.metadata.get("section", "") or "",
+            rank=rank,
+            position=position,
+        )
+        for rank, result in enumerate(evidence)
+        for position, sentence in enumerate(split_sentences(result.chunk.text))
     ]
     if not candidates:
         candidates = [
@@ -448,19 +479,31 @@ def _extractive_answer(
     texts = [candidate.text for candidate in candidates]
     # Stored when the chunk's version was published (embedded now only if missing).
     vectors = np.asarray(embed_sentences(texts=texts))
-    scores = relevance(question, np.asarray(question_vector), texts, vectors)
-    picks = maximal_marginal_relevance(scores, vectors, count=settings.ANSWER_MAX_SENTENCES)
+    scores, similarity = extractive.relevance(
+        question, np.asarray(question_vector), candidates, vectors
+    )
+    picks = extractive.maximal_marginal_relevance(
+        scores, vectors, count=settings.ANSWER_MAX_SENTENCES
+    )
+    chosen = extractive.with_context(picks, candidates, limit=settings.ANSWER_MAX_SENTENCES)
     chunks_by_id = {result.chunk.pk: result for result in evidence}
+    first = chunks_by_id[candidates[picks[0]].chunk_id] if picks else evidence[0]
+    features = Evidence(
+        best_similarity=best_similarity,
+        coverage=extractive.answer_coverage(question, candidates, chosen),
+        agreement=(first.dense_rank or 99) <= 10 and (first.keyword_rank or 99) <= 10,
+        sentence_similarity=float(similarity[picks[0]]) if picks else 0.0,
+    )
     cited: list[int] = []  # chunk ids in order of first citation
     sentences = []
-    for index in picks:
+    for index in chosen:
         candidate = candidates[index]
         if candidate.chunk_id not in cited:
             cited.append(candidate.chunk_id)
         sentences.append(
             {"text": candidate.text, "citations": [cited.index(candidate.chunk_id) + 1]}
         )
-    return sentences, _sources([chunks_by_id[chunk_id] for chunk_id in cited])
+    return sentences, _sources([chunks_by_id[chunk_id] for chunk_id in cited]), features
 
 
 def _sources(results: list[RetrievedChunk]) -> list[dict]:

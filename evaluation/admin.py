@@ -153,7 +153,8 @@ class GoldenItemAdmin(AuditedAdminMixin, admin.ModelAdmin):
     raw_id_fields = ["source_message"]
     readonly_fields = ["added_by", "created_at"]
     fields = [
-        "golden_set", "external_id", "question", "reference_answer", "relevant_chunks",
+        "golden_set", "external_id", "question", "reference_answer", "expects_answer",
+        "relevant_chunks",
         "source_message", "added_by", "created_at",
     ]  # fmt: skip
 

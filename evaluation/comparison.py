@@ -10,7 +10,19 @@ from django.conf import settings
 from evaluation.models import EvalRun
 
 # Run-level metrics where lower is better; every other metric is better when higher.
-LOWER_IS_BETTER = {"latency_ms"}
+LOWER_IS_BETTER = {"latency_ms", "answered_when_should_decline", "declined_wrongly"}
+# Compared relatively (a share of the baseline); the rest of LOWER_IS_BETTER absolutely.
+RELATIVE = {"latency_ms"}
+# What `evaluate` and the dashboard show first: correctness and decline accuracy, not the
+# faithfulness of a verbatim quote, which is 1.0 by construction for the extractive generator.
+HEADLINE_METRICS = (
+    "answer_correctness",
+    "decline_accuracy",
+    "retrieval_answer_ceiling",
+    "answered_when_should_decline",
+    "declined_wrongly",
+    "answer_f1",
+)
 
 
 def mean_metrics(results) -> dict[str, float]:
@@ -44,14 +56,18 @@ def baseline_metrics(run: EvalRun, baseline: EvalRun) -> dict[str, float]:
 
 def regressions(run: EvalRun, baseline: EvalRun, *, tolerance: float) -> list[Regression]:
     """Metrics of `run` worse than `baseline` by more than `tolerance` (absolute; latency is
-    compared relatively, as a share of the baseline)."""
+    compared relatively, as a share of the baseline). Answer correctness and decline accuracy
+    gate like any metric; a rise in answers that should have been declined is a regression."""
     found = []
     for name, before in sorted(baseline_metrics(run, baseline).items()):
         after = run.metrics.get(name)
         if after is None or name == "items":
             continue
-        if name in LOWER_IS_BETTER:
+        if name in RELATIVE:
             if before > 0 and (after - before) / before > settings.EVAL_LATENCY_TOLERANCE:
+                found.append(Regression(name, before, after))
+        elif name in LOWER_IS_BETTER:
+            if after - before > tolerance:
                 found.append(Regression(name, before, after))
         elif before - after > tolerance:
             found.append(Regression(name, before, after))

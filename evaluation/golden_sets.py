@@ -55,7 +55,9 @@ def import_jsonl(
     *, golden_set: GoldenSet, lines: Iterable[str], added_by: AbstractBaseUser | None = None
 ) -> ImportSummary:
     """Load items from our JSONL: one object per line,
-    {"id", "question", "reference_answer", "documents": [{"external_id" | "source_name", "grade"}]}.
+    {"id", "question", "reference_answer", "expects_answer", "documents": [{"external_id" |
+    "source_name", "grade"}]}; "expects_answer" defaults to true (false: the knowledge base
+    cannot answer it, and the right reply is the no-answer template).
 
     Items are keyed by "id", so importing the same file twice changes nothing.
     """
@@ -77,7 +79,11 @@ def import_jsonl(
         for number, row in enumerate(rows, start=1)
     }
     questions = {
-        str(row.get("id") or f"line-{number}"): (row["question"], row.get("reference_answer", ""))
+        str(row.get("id") or f"line-{number}"): (
+            row["question"],
+            row.get("reference_answer", ""),
+            bool(row.get("expects_answer", True)),
+        )
         for number, row in enumerate(rows, start=1)
     }
     return _store_items(
@@ -100,6 +106,7 @@ def export_jsonl(golden_set: GoldenSet) -> Iterator[str]:
             "id": item.external_id or f"item-{item.pk}",
             "question": item.question,
             "reference_answer": item.reference_answer,
+            "expects_answer": item.expects_answer,
             "documents": documents,
         }
         yield json.dumps(row, ensure_ascii=False) + "\n"
@@ -127,7 +134,7 @@ def import_beir(
         query_id: {("external_id", doc_id): grade for doc_id, grade in docs.items()}
         for query_id, docs in qrels.items()
     }
-    questions = {query_id: (queries[query_id], "") for query_id in qrels}
+    questions = {query_id: (queries[query_id], "", True) for query_id in qrels}
     return _store_items(
         golden_set=golden_set, questions=questions, judgements=judgements, added_by=added_by
     )
@@ -179,7 +186,7 @@ def _document_key(ref: dict) -> tuple[str, str]:
 def _store_items(
     *,
     golden_set: GoldenSet,
-    questions: dict[str, tuple[str, str]],
+    questions: dict[str, tuple[str, str, bool]],
     judgements: dict[str, dict[tuple[str, str], int]],
     added_by: AbstractBaseUser | None,
 ) -> ImportSummary:
@@ -197,7 +204,7 @@ def _store_items(
         item.external_id: item for item in golden_set.items.filter(external_id__in=questions)
     }
     created = updated = 0
-    for external_id, (question, reference) in questions.items():
+    for external_id, (question, reference, expects_answer) in questions.items():
         item = existing.get(external_id)
         if item is None:
             item = GoldenItem.objects.create(
@@ -205,12 +212,18 @@ def _store_items(
                 external_id=external_id,
                 question=question,
                 reference_answer=reference,
+                expects_answer=expects_answer,
                 added_by=added_by,
             )
             created += 1
-        elif (item.question, item.reference_answer) != (question, reference):
+        elif (item.question, item.reference_answer, item.expects_answer) != (
+            question,
+            reference,
+            expects_answer,
+        ):
             item.question, item.reference_answer = question, reference
-            item.save(update_fields=["question", "reference_answer"])
+            item.expects_answer = expects_answer
+            item.save(update_fields=["question", "reference_answer", "expects_answer"])
             updated += 1
         item.judgements.all().delete()
         RelevantDocument.objects.bulk_create(

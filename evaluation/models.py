@@ -37,7 +37,14 @@ class GoldenItem(models.Model):
     # Chunk-level judgements are precise but belong to one version: a re-ingested document has
     # new chunks, so document-level judgements are the durable ones.
     relevant_chunks = models.ManyToManyField("ingestion.Chunk", blank=True, related_name="+")
+    # Scored by containment after SQuAD normalisation (evaluation/answer_metrics.py); several
+    # acceptable answers go on separate lines.
     reference_answer = models.TextField(blank=True)
+    expects_answer = models.BooleanField(
+        default=True,
+        help_text="Untick for a question the knowledge base cannot answer: the right reply is "
+        "the no-answer template.",
+    )
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )

@@ -17,6 +17,7 @@ import audit.services as audit
 from chat.models import Message
 from chat.services import compose_answer
 from evaluation.access import unreadable_collections
+from evaluation.answer_metrics import answer_metrics
 from evaluation.comparison import mean_metrics
 from evaluation.metrics import query_metrics
 from evaluation.models import (
@@ -183,7 +184,9 @@ def _evaluate_item(run: EvalRun, item: GoldenItem, *, user, collection_ids, scor
     # Answered as written, but scored (an LLM judge may be an outside service) and stored masked.
     masked_question = mask_text(item.question)
     chunk_ids = [row["chunk_id"] for row in message.retrieved]
-    document_of = dict(Chunk.objects.filter(id__in=chunk_ids).values_list("id", "document_id"))
+    rows = Chunk.objects.filter(id__in=chunk_ids).values_list("id", "document_id", "text")
+    document_of = {chunk_id: document_id for chunk_id, document_id, _ in rows}
+    text_of = {chunk_id: text for chunk_id, _, text in rows}
     document_ids = list(dict.fromkeys(document_of[c] for c in chunk_ids if c in document_of))
     relevant_documents = {j.document_id: j.grade for j in item.judgements.all()}
     relevant_chunks = {chunk.pk for chunk in item.relevant_chunks.all()}
@@ -228,6 +231,13 @@ def _evaluate_item(run: EvalRun, item: GoldenItem, *, user, collection_ids, scor
                 for v in scores.verdicts
             ]
     metrics["answered"] = float(message.kind == Message.Kind.ANSWER)
+    metrics |= answer_metrics(
+        answer=" ".join(sentence["text"] for sentence in message.sentences),
+        answered=message.kind == Message.Kind.ANSWER,
+        expects_answer=item.expects_answer,
+        references=item.reference_answer.splitlines(),
+        passages=[text_of[c] for c in chunk_ids if c in text_of],
+    )
     metrics["latency_ms"] = latency_ms
     EvalResult.objects.get_or_create(
         run=run,

@@ -26,8 +26,17 @@ from evaluation.models import (
 )
 from ingestion.models import Document, DocumentVersion
 
-# Eval metrics drawn on the quality chart: retrieval precision and nDCG, and faithfulness.
-CHARTED_METRIC_PREFIXES = ("P@", "nDCG@", "doc_P@", "doc_nDCG@", "faithfulness")
+# Eval metrics drawn on the quality chart, answer correctness and decline accuracy first, then
+# the retrieval answer ceiling and retrieval's nDCG. Faithfulness only for LLM-written answers:
+# an extractive answer quotes its source, so it is 1.0 by construction and says nothing.
+CHARTED_METRIC_PREFIXES = (
+    "answer_correctness",
+    "decline_accuracy",
+    "retrieval_answer_ceiling",
+    "nDCG@",
+    "doc_nDCG@",
+)
+LLM_ONLY_METRICS = ("faithfulness",)
 
 
 def reference_run(run: EvalRun) -> EvalRun | None:
@@ -104,7 +113,7 @@ def ops_dashboard(*, start: date, end: date, collection_id: int | None = None) -
             created_at__date__range=(start, end), status=EvalRun.Status.DONE, item_ids=[]
         )
         .order_by("created_at")
-        .values("created_at", "metrics", "golden_set__name")[:1000]
+        .values("created_at", "metrics", "config", "golden_set__name")[:1000]
     )
     scorecard, review_next = document_scorecards(start=start, end=end, collection_id=collection_id)
     return Dashboard(
@@ -423,17 +432,25 @@ def _series(
     def drift_daily(name: str) -> list:
         return [getattr(drift_by_day.get(day), name, None) for day in days]
 
-    evals: dict[str, dict[str, float]] = {}
+    evals: dict[tuple[int, str], dict[str, float]] = {}
     for run in runs:  # oldest first: the last run of a day wins
         label_day = timezone.localdate(run["created_at"]).isoformat()
+        config = run["config"] or {}
+        generator = config.get("generator", "extractive")
+        variant = config.get("variant") or ""
+        charted = CHARTED_METRIC_PREFIXES + (LLM_ONLY_METRICS if generator == "llm" else ())
         for name, value in run["metrics"].items():
-            if name.startswith(CHARTED_METRIC_PREFIXES):
-                evals.setdefault(f"{run['golden_set__name']}: {name}", {})[label_day] = value
+            order = next((i for i, p in enumerate(charted) if name.startswith(p)), None)
+            if order is None:
+                continue
+            label = f"{run['golden_set__name']}{f' [{variant}]' if variant else ''}: {name}"
+            evals.setdefault((order, label), {})[label_day] = value
     return {
         "labels": [day.isoformat() for day in days],
+        # Per run's golden set and variant, answer correctness and decline accuracy first.
         "eval": [
             {"label": label, "data": [points.get(day.isoformat()) for day in days]}
-            for label, points in sorted(evals.items())
+            for (_, label), points in sorted(evals.items())
         ],
         "online_faithfulness": daily(lambda row: row.faithfulness),
         "up_rate": daily(lambda row: _rate(row.votes_up, row.answers)),

@@ -52,7 +52,12 @@
         type: "line",
         datasets: data.eval
           .map((series) => line(series.label, series.data))
-          .concat([line("Online faithfulness (live answers)", data.online_faithfulness, { borderDash: [4, 3] })]),
+          // Online, per day: live answers declined, and voted down. Not online faithfulness,
+          // which a quoted (extractive) answer scores 1.0 by construction.
+          .concat([
+            line("Live answers declined", data.no_answer_rate, { borderDash: [4, 3] }),
+            line("Live answers voted down", data.down_rate, { borderDash: [2, 2] }),
+          ]),
         options: Object.assign(options(plain), { scales: { y: { min: 0, max: 1 } } }),
       },
       feedback: {

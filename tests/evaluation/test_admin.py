@@ -26,10 +26,10 @@ def test_import_jsonl_from_the_golden_set_page(admin_client):
 
     response = admin_client.post(url, {"file": upload}, follow=True)
 
-    assert b"10 item(s) added" in response.content
+    assert b"19 item(s) added" in response.content
     # Not ingested here: the documents are reported, not silently dropped.
     assert b"Unknown documents: assets.csv" in response.content
-    assert golden_set.items.count() == 10
+    assert golden_set.items.count() == 19
 
     broken = io.BytesIO(b'{"question": "ok?"}\nnot json\n')
     broken.name = "broken.jsonl"

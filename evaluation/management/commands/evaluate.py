@@ -57,13 +57,19 @@ class Command(BaseCommand):
             f"baseline: {f'run {run.baseline_id}' if run.baseline else 'none'}"
         )
         self.stdout.write(f"{'metric':<28}{'run':>10}{'baseline':>10}{'change':>10}")
-        for name, value in run.metrics.items():
-            if name == "items":
-                continue
+        headline = [name for name in comparison.HEADLINE_METRICS if name in run.metrics]
+        rest = [name for name in run.metrics if name not in headline and name != "items"]
+        for name in headline + rest:
+            value = run.metrics[name]
             old = before.get(name)
             change = "" if old is None else f"{value - old:+.3f}"
             old_text = "" if old is None else f"{old:.3f}"
             self.stdout.write(f"{name:<28}{value:>10.3f}{old_text:>10}{change:>10}")
+        if run.config.get("generator", "extractive") == "extractive":
+            self.stdout.write(
+                "Note: an extractive answer quotes its sources verbatim, so its faithfulness is "
+                "1.0 by construction; judge it by answer_correctness and decline_accuracy."
+            )
         if run.baseline is None:
             return
         found = comparison.regressions(run, run.baseline, tolerance=options["tolerance"])

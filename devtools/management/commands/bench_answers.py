@@ -1,0 +1,360 @@
+"""Answer correctness and declines of the extractive generator on the CMU/Pitt QA set, with the
+thresholds of `should_answer` fitted on a tuning half and reported on the other half.
+
+The set (../shared/benchmarks/cmu-qa-v1.2, see its SOURCE.md) holds 135 Wikipedia articles and
+2,206 questions written from them, with reference answers. A fixed half of the articles (seed
+13) is loaded into a collection of its own; then
+  - a question about a loaded article is *answerable* when one of its references is not
+    yes/no (a quote cannot say "yes"); yes/no questions about loaded articles are left out;
+  - a question about an article left out is *unanswerable*, except when another, loaded
+    article might answer it: a loaded chunk contains one of its (non yes/no) references and
+    at least half of its content terms. Those are left out of both classes and counted.
+The questions are split in two halves (seed 13). Every question is answered once by the real
+`compose_answer`, which also returns the quote it judged and the features of the decision, so
+any thresholds can be replayed exactly. The thresholds are fitted on the tuning half only: the
+grid point with the best answer correctness among those declining >= 90% of unanswerable and
+<= 10% of answerable tuning questions (else the best balanced decline accuracy). The reporting
+half is scored with them and with the thresholds in settings.
+
+Reference figures printed beside ours: the retrieval answer ceiling (a reference is in one of
+the retrieved chunks: no extractive answer can do better), and a baseline that quotes the
+best-ranked chunk's first sentence and never declines.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from chat.extractive import Evidence, Thresholds, should_answer, terms
+from chat.services import compose_answer
+from devtools.management.commands.bench_retrieval import _chunk_texts
+from evaluation.answer_metrics import answer_correctness, normalize_answer, reference_in_passages
+from evaluation.beir import read_corpus
+from ingestion import bulk_load
+from ingestion.models import Chunk, Collection, Document
+from ingestion.text import split_sentences
+from providers.embeddings import get_embedder
+
+DEFAULT_DIRECTORY = Path(settings.BASE_DIR).parent / "shared" / "benchmarks" / "cmu-qa-v1.2"
+SEED = 13
+COLLECTION_SLUG = "bench-answers-cmu-qa"
+LOAD_BATCH = 16
+# Acceptance (issue 13): decline >= 90% of unanswerable, <= 10% of answerable questions.
+MIN_DECLINED_UNANSWERABLE = 0.9
+MAX_DECLINED_ANSWERABLE = 0.1
+GRID = {
+    "min_similarity": np.round(np.arange(0.0, 0.701, 0.025), 3),
+    "min_coverage": np.round(np.arange(0.0, 1.001, 0.05), 3),
+    "min_sentence_similarity": np.round(np.arange(0.0, 0.601, 0.025), 3),
+    "agreement_margin": np.array([0.0, 0.05, 0.1, 0.15]),
+}
+
+
+@dataclass
+class Outcome:
+    question: str
+    answerable: bool
+    references: list[str]
+    evidence: Evidence | None
+    answer: str  # the quote judged, whether or not it was declined
+    ceiling: float
+    correct: float  # the quote contains a reference
+    baseline_correct: float
+
+
+def is_yes_no(answer: str) -> bool:
+    words = normalize_answer(answer).split()
+    return not words or words[0] in ("yes", "no")
+
+
+class Command(BaseCommand):
+    help = "Answer correctness, retrieval answer ceiling and decline accuracy on CMU/Pitt QA."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--data", type=Path, default=DEFAULT_DIRECTORY)
+        parser.add_argument(
+            "--limit", type=int, default=0, help="At most this many questions per class."
+        )
+        parser.add_argument(
+            "--articles",
+            type=int,
+            default=0,
+            help="Use only this many articles (a fixed sample), half of them loaded; 0: all.",
+        )
+
+    def handle(self, *args, **options) -> None:
+        derived = options["data"] / "derived"
+        if not (derived / "corpus.jsonl").exists():
+            raise CommandError(f"No derived/corpus.jsonl under {options['data']}.")
+        articles = {doc_id: (title, text) for doc_id, title, text in read_corpus(derived)}
+        order = sorted(articles)
+        random.Random(SEED).shuffle(order)
+        if options["articles"]:
+            order = order[: options["articles"]]
+        used_ids = set(order)
+        loaded_ids = set(order[: len(order) // 2])
+        # A collection per sample size: a larger sample's collection holds articles that a
+        # smaller one leaves out.
+        slug = f"{COLLECTION_SLUG}-{len(used_ids)}"
+        collection, _ = Collection.objects.get_or_create(
+            slug=slug, defaults={"name": f"Bench: CMU/Pitt QA ({len(loaded_ids)} articles)"}
+        )
+        self._load(collection, {i: articles[i] for i in sorted(loaded_ids)})
+        chunk_texts = dict(Chunk.objects.filter(collection=collection).values_list("id", "text"))
+        chunk_texts = {
+            chunk_id: text
+            for chunk_id, text, external_id in Chunk.objects.filter(
+                collection=collection
+            ).values_list("id", "text", "document__external_id")
+            if external_id in loaded_ids
+        }
+        answerable, unanswerable, ambiguous, yes_no = self._questions(
+            derived, loaded_ids, used_ids, list(chunk_texts.values())
+        )
+        if options["limit"]:
+            answerable = answerable[: options["limit"]]
+            unanswerable = unanswerable[: options["limit"]]
+        reader, _ = get_user_model().objects.get_or_create(username="bench-answers")
+        collection.readers.add(reader)
+
+        self.stdout.write(
+            f"CMU/Pitt QA v1.2: {len(loaded_ids)} of {len(used_ids)} articles loaded "
+            f"({len(chunk_texts)} chunks); {len(answerable)} answerable and "
+            f"{len(unanswerable)} unanswerable questions; left out: {yes_no} yes/no questions "
+            f"about loaded articles, {ambiguous} about other articles that a loaded chunk "
+            "might answer"
+        )
+        started = time.perf_counter()
+        outcomes = [
+            self._answer(reader, collection, question, references, True, chunk_texts)
+            for question, references in answerable
+        ] + [
+            self._answer(reader, collection, question, [], False, chunk_texts)
+            for question, _ in unanswerable
+        ]
+        per_question = (time.perf_counter() - started) * 1000 / max(len(outcomes), 1)
+        shuffled = list(range(len(outcomes)))
+        random.Random(SEED).shuffle(shuffled)
+        half = len(shuffled) // 2
+        tuning = [outcomes[i] for i in shuffled[:half]]
+        reporting = [outcomes[i] for i in shuffled[half:]]
+        fitted = fit_thresholds(tuning)
+        configured = Thresholds(
+            min_similarity=settings.RETRIEVAL_MIN_SIMILARITY,
+            min_coverage=settings.ANSWER_MIN_COVERAGE,
+            min_sentence_similarity=settings.ANSWER_MIN_SENTENCE_SIMILARITY,
+            agreement_margin=settings.ANSWER_AGREEMENT_MARGIN,
+        )
+        self.stdout.write(
+            f"compose_answer: {per_question:.1f} ms per question (mean, this machine)\n"
+            f"split (seed {SEED}): {len(tuning)} tuning, {len(reporting)} reporting questions\n"
+            f"fitted on tuning: {_describe(fitted)}\nin settings:      {_describe(configured)}\n"
+        )
+        self.stdout.write(
+            f"{'reporting half':<34}{'correct':>8}{'ceiling':>8}{'ratio':>7}"
+            f"{'decl.P':>8}{'decl.R':>8}{'false-ans':>10}{'ans.decl':>9}"
+        )
+        for name, rows in [
+            ("extractive, fitted thresholds", score(reporting, fitted)),
+            ("extractive, settings thresholds", score(reporting, configured)),
+            ("extractive, never declining", score(reporting, None)),
+            ("baseline: best chunk's 1st sentence", score(reporting, None, baseline=True)),
+        ]:
+            self.stdout.write(
+                f"{name:<34}{rows['correct']:>8.3f}{rows['ceiling']:>8.3f}{rows['ratio']:>7.3f}"
+                f"{rows['precision']:>8.3f}{rows['recall']:>8.3f}{rows['false_answer']:>10.3f}"
+                f"{rows['answerable_declined']:>9.3f}"
+            )
+        self.stdout.write(
+            "correct: answerable questions answered with a reference in the quote (SQuAD-"
+            "normalised containment); ceiling: a reference in a retrieved chunk; ratio = "
+            "correct / ceiling (target >= 0.8); decl.P / decl.R: precision and recall of the "
+            "declines for unanswerable questions (target recall >= 0.9); false-ans: "
+            "unanswerable questions answered; ans.decl: answerable questions declined "
+            "(target <= 0.1). The LLM generator is not benchmarked here."
+        )
+
+    def _answer(self, reader, collection, question, references, answerable, chunk_texts):
+        message = compose_answer(user=reader, question=question, collection_ids=[collection.pk])
+        answer = " ".join(sentence["text"] for sentence in message.candidate_sentences)
+        passages = [chunk_texts.get(row["chunk_id"], "") for row in message.retrieved]
+        first = split_sentences(passages[0]) if passages else []
+        return Outcome(
+            question=question,
+            answerable=answerable,
+            references=references,
+            evidence=message.evidence,
+            answer=answer,
+            ceiling=reference_in_passages(passages, references) if answerable else 0.0,
+            correct=answer_correctness(answer, references) if answerable else 0.0,
+            baseline_correct=answer_correctness(first[0] if first else "", references)
+            if answerable
+            else 0.0,
+        )
+
+    def _questions(
+        self, derived: Path, loaded_ids: set[str], used_ids: set[str], chunks: list[str]
+    ):
+        normalised_chunks = [normalize_answer(text) for text in chunks]
+        chunk_terms = [terms(text) for text in chunks]
+        answerable, unanswerable = [], []
+        ambiguous = yes_no = 0
+        with (derived / "queries.jsonl").open(encoding="utf-8") as lines:
+            for line in lines:
+                row = json.loads(line)
+                if row["metadata"]["article"] not in used_ids:
+                    continue
+                question = row["text"]
+                factoid = [a for a in row["metadata"]["answers"] if not is_yes_no(a)]
+                if row["metadata"]["article"] in loaded_ids:
+                    if factoid:
+                        answerable.append((question, factoid))
+                    else:
+                        yes_no += 1
+                    continue
+                if factoid and _answered_elsewhere(
+                    question, factoid, normalised_chunks, chunk_terms
+                ):
+                    ambiguous += 1
+                    continue
+                unanswerable.append((question, factoid))
+        return answerable, unanswerable, ambiguous, yes_no
+
+    def _load(self, collection: Collection, articles: dict[str, tuple[str, str]]) -> None:
+        """Load the articles the collection lacks (their sentences are embedded, and stored,
+        the first time an answer reads them)."""
+        present = set(
+            Document.objects.filter(collection=collection).values_list("external_id", flat=True)
+        )
+        missing = [(i, *articles[i]) for i in articles if i not in present]
+        if not missing:
+            return
+        embedder = get_embedder()
+        started = time.monotonic()
+        self.stderr.write(f"loading {len(missing)} articles into {collection.slug}...")
+        for start in range(0, len(missing), LOAD_BATCH):
+            batch = missing[start : start + LOAD_BATCH]
+            pieces = [_chunk_texts(title, text) for _, title, text in batch]
+            texts = [piece for document in pieces for piece in document]
+            vectors = iter(embedder.embed(texts))
+            counts = iter(embedder.count_tokens(texts))
+            bulk_load.load_prepared_documents(
+                collection=collection,
+                documents=[
+                    bulk_load.PreparedDocument(
+                        source_name=article_id,
+                        title=title,
+                        external_id=article_id,
+                        chunks=[
+                            bulk_load.PreparedChunk(
+                                text=piece, embedding=next(vectors), token_count=next(counts)
+                            )
+                            for piece in document
+                        ],
+                    )
+                    for (article_id, title, _), document in zip(batch, pieces, strict=True)
+                ],
+                embedding_model=embedder.model_id,
+            )
+            self.stderr.write(
+                f"  {start + len(batch)}/{len(missing)} articles, "
+                f"{time.monotonic() - started:.0f} s"
+            )
+
+
+def _answered_elsewhere(question, references, normalised_chunks, chunk_terms) -> bool:
+    asked = terms(question)
+    for reference in references:
+        wanted = f" {normalize_answer(reference)} "
+        if len(wanted) < 4:
+            continue
+        for text, found in zip(normalised_chunks, chunk_terms, strict=True):
+            if wanted in f" {text} " and asked and len(asked & found) >= len(asked) / 2:
+                return True
+    return False
+
+
+def _describe(thresholds: Thresholds) -> str:
+    return (
+        f"RETRIEVAL_MIN_SIMILARITY={thresholds.min_similarity:.3f} "
+        f"ANSWER_MIN_COVERAGE={thresholds.min_coverage:.2f} "
+        f"ANSWER_MIN_SENTENCE_SIMILARITY={thresholds.min_sentence_similarity:.3f} "
+        f"ANSWER_AGREEMENT_MARGIN={thresholds.agreement_margin:.2f}"
+    )
+
+
+def score(rows: list[Outcome], thresholds: Thresholds | None, *, baseline: bool = False) -> dict:
+    """The reported figures; `thresholds` None answers everything."""
+    answerable = [r for r in rows if r.answerable]
+    unanswerable = [r for r in rows if not r.answerable]
+
+    def answers(row: Outcome) -> bool:
+        if thresholds is None:
+            return True
+        return row.evidence is not None and should_answer(row.evidence, thresholds)
+
+    answered = {id(r): answers(r) for r in rows}
+    correct = _mean(
+        [(r.baseline_correct if baseline else r.correct) * answered[id(r)] for r in answerable]
+    )
+    ceiling = _mean([r.ceiling for r in answerable])
+    declined = [r for r in rows if not answered[id(r)]]
+    return {
+        "correct": correct,
+        "ceiling": ceiling,
+        "ratio": correct / ceiling if ceiling else 0.0,
+        "precision": _mean([not r.answerable for r in declined]) if declined else 0.0,
+        "recall": _mean([not answered[id(r)] for r in unanswerable]),
+        "false_answer": _mean([answered[id(r)] for r in unanswerable]),
+        "answerable_declined": _mean([not answered[id(r)] for r in answerable]),
+    }
+
+
+def fit_thresholds(rows: list[Outcome]) -> Thresholds:
+    """The grid point with the best answer correctness among those meeting the decline
+    targets on `rows`; if none does, the best balanced decline accuracy."""
+    features = np.array(
+        [
+            [e.best_similarity, e.coverage, e.sentence_similarity, float(e.agreement)]
+            if (e := r.evidence)
+            else [-1.0, -1.0, -1.0, 0.0]
+            for r in rows
+        ]
+    )
+    answerable = np.array([r.answerable for r in rows])
+    correct = np.array([r.correct for r in rows])
+    best_key, best = None, None
+    for similarity, cover, sentence, margin in itertools.product(*GRID.values()):
+        floor = similarity - margin * features[:, 3]
+        answers = (
+            (features[:, 0] >= floor) & (features[:, 1] >= cover) & (features[:, 2] >= sentence)
+        )
+        declined_unanswerable = 1 - answers[~answerable].mean()
+        declined_answerable = 1 - answers[answerable].mean()
+        correctness = (correct * answers)[answerable].mean()
+        feasible = (
+            declined_unanswerable >= MIN_DECLINED_UNANSWERABLE
+            and declined_answerable <= MAX_DECLINED_ANSWERABLE
+        )
+        balanced = (declined_unanswerable + 1 - declined_answerable) / 2
+        key = (feasible, correctness if feasible else balanced, balanced)
+        if best_key is None or key > best_key:
+            best_key = key
+            best = Thresholds(float(similarity), float(cover), float(sentence), float(margin))
+    assert best is not None
+    return best
+
+
+def _mean(values) -> float:
+    values = list(values)
+    return sum(values) / len(values) if values else 0.0

@@ -1,0 +1,48 @@
+"""bench_answers' fitting and scoring on hand-made outcomes (the command itself needs the
+CMU/Pitt QA files and minutes of embedding)."""
+
+import pytest
+
+from chat.extractive import Evidence, Thresholds
+from devtools.management.commands.bench_answers import Outcome, fit_thresholds, is_yes_no, score
+
+
+def outcome(answerable: bool, similarity: float, correct: float = 1.0) -> Outcome:
+    evidence = Evidence(similarity, coverage=0.8, agreement=False, sentence_similarity=0.5)
+    return Outcome("q", answerable, ["x"], evidence, "x", 1.0, correct if answerable else 0.0, 0.0)
+
+
+def test_the_fitted_similarity_floor_separates_the_classes_and_keeps_correct_answers():
+    rows = [outcome(True, s) for s in (0.5, 0.55, 0.6, 0.65)] + [
+        outcome(False, s) for s in (0.1, 0.2, 0.3, 0.35)
+    ]
+
+    fitted = fit_thresholds(rows)
+
+    assert 0.35 < fitted.min_similarity <= 0.5
+    figures = score(rows, fitted)
+    assert figures["recall"] == 1.0 and figures["answerable_declined"] == 0.0
+    assert figures["correct"] == 1.0 and figures["precision"] == 1.0
+
+
+def test_score_by_hand():
+    rows = [outcome(True, 0.5), outcome(True, 0.2, correct=1.0), outcome(True, 0.6, 0.0)] + [
+        outcome(False, 0.1),
+        outcome(False, 0.5),
+    ]
+    thresholds = Thresholds(0.4, 0.0, 0.0, 0.0)
+
+    figures = score(rows, thresholds)
+
+    # answered: rows 0, 2 and the second unanswerable; declined: row 1 and the first unanswerable
+    assert figures["correct"] == pytest.approx(1 / 3)  # only row 0 answered and correct
+    assert figures["ceiling"] == 1.0 and figures["ratio"] == pytest.approx(1 / 3)
+    assert figures["precision"] == pytest.approx(1 / 2)
+    assert figures["recall"] == pytest.approx(1 / 2) and figures["false_answer"] == 0.5
+    assert figures["answerable_declined"] == pytest.approx(1 / 3)
+    assert score(rows, None)["recall"] == 0.0
+
+
+def test_yes_no_references():
+    assert is_yes_no("Yes.") and is_yes_no("no, he did not") and is_yes_no("")
+    assert not is_yes_no("1865") and not is_yes_no("Nobody")
