@@ -356,7 +356,10 @@ RETRIEVAL_MODE = env.str("RETRIEVAL_MODE", default="hybrid")
 # tuning half (similarity 0, coverage 0, sentence similarity 0.60): ratio 0.75, unanswerable
 # declined 0.91, answerable declined 0.25. Neither meets both decline targets (>= 0.9, <= 0.1).
 RETRIEVAL_MIN_SIMILARITY = env.float("RETRIEVAL_MIN_SIMILARITY", default=0.3)
-ANSWER_MIN_COVERAGE = env.float("ANSWER_MIN_COVERAGE", default=0.5)
+# Coverage 0.3 (not 0.5): at 0.5 "Minimum password length for an ordinary staff account?" was
+# declined (its quote covers "password" and "account" of five terms); the off-topic questions of
+# tests/chat/test_answerability.py are still declined at 0.3.
+ANSWER_MIN_COVERAGE = env.float("ANSWER_MIN_COVERAGE", default=0.3)
 ANSWER_MIN_SENTENCE_SIMILARITY = env.float("ANSWER_MIN_SENTENCE_SIMILARITY", default=0.3)
 ANSWER_AGREEMENT_MARGIN = env.float("ANSWER_AGREEMENT_MARGIN", default=0.0)
 # Chunks (best fused rank first) whose sentences may be quoted.
