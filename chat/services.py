@@ -107,7 +107,13 @@ def answer_question(
     The question is searched and answered as typed, but stored (and so shown, sampled for
     drift, scored and exported) with personal data replaced by typed placeholders.
     """
-    quotas.reserve_question(user=user)
+    try:
+        quotas.reserve_question(user=user)
+    except quotas.LimitExceeded:
+        # A conversation started for this refused question would be left empty: remove it.
+        if conversation.pk and not conversation.messages.exists():
+            conversation.delete()
+        raise
     if variant is None or variant not in settings.ANSWER_VARIANTS:
         variant = assign_variant(
             user.pk, settings.ANSWER_VARIANTS, salt=settings.ANSWER_VARIANTS_SALT
@@ -192,7 +198,8 @@ def compose_answer(
     )
     if screening.blocked:
         return _refusal(
-            user=user, question=asked, variant=variant, options=options, mode=mode,
+            user=user, question=asked, searched=question, rewrite=rewrite, variant=variant,
+            options=options, mode=mode,
             collection_ids=searched_ids, screening=screening, started=started, embedded=embedded,
         )  # fmt: skip
     results = search_chunks(
@@ -235,7 +242,8 @@ def compose_answer(
     screening.decisions += answer_screening.decisions
     if screening.blocked:
         return _refusal(
-            user=user, question=asked, variant=variant, options=options, mode=mode,
+            user=user, question=asked, searched=question, rewrite=rewrite, variant=variant,
+            options=options, mode=mode,
             collection_ids=searched_ids, screening=screening, started=started, embedded=embedded,
             generation=generation, results=results,
         )  # fmt: skip
@@ -308,6 +316,8 @@ def _refusal(
     *,
     user: AbstractBaseUser,
     question: str,
+    searched: str,
+    rewrite: str,
     variant: str,
     options: dict,
     mode: SearchMode,
@@ -324,6 +334,8 @@ def _refusal(
     message = Message(
         user=user,
         question=question,
+        searched_question=searched,
+        question_rewrite=rewrite,
         kind=Message.Kind.REFUSAL,
         sentences=[],
         sources=[],

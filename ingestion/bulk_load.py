@@ -84,13 +84,16 @@ def load_prepared_documents(
             )
             with cursor.copy(
                 "COPY ingestion_chunk (version_id, document_id, collection_id, ordinal, "
-                "is_searchable, text, token_count, metadata, embedding) FROM STDIN"
+                "is_searchable, is_quarantined, quarantine_reason, text, token_count, metadata, "
+                "embedding) "
+                "FROM STDIN"
             ) as copy:
                 for version, prepared in zip(versions, documents, strict=True):
                     for ordinal, chunk in enumerate(prepared.chunks):
                         vector = "[" + ",".join(f"{x:.6f}" for x in chunk.embedding) + "]"
                         copy.write_row(
                             (version.pk, version.document_id, collection.pk, ordinal, True)
+                            + (False, "")  # prepared corpora are not scanned (README: Guardrails)
                             + (chunk.text, chunk.token_count, "{}", vector)
                         )
             # Written searchable (flipping them after would rewrite every row), then indexed.

@@ -15,7 +15,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection, connections, transaction
 
-from chat.models import Message
+from chat.models import Conversation, Message
 from feedback.models import FeedbackEvent
 from ingestion.models import (
     Chunk,
@@ -298,6 +298,30 @@ def test_the_sidebar_updates_after_an_answer(tidewater, page, output):
     assert page.url.endswith(f"/c/{conversation.pk}/")
     page.fill("#conversation-search", "nothing like this")
     page.locator("#conversation-list .empty").wait_for()
+
+
+def test_rename_and_delete_a_conversation(tidewater, page, output):
+    ask(page, entry_for("md")["question"])
+    conversation = Message.objects.get().conversation
+    page.goto(f"/c/{conversation.pk}/")
+    form = page.locator(f"#conversation-title-{conversation.pk}")
+    page.fill(f"#title-{conversation.pk}", "Leave questions")
+    with page.expect_response(lambda response: "/rename/" in response.url):
+        form.locator("button", has_text="Rename").click()
+    conversation.refresh_from_db()
+    assert conversation.title == "Leave questions"
+    page.reload()
+    assert "Leave questions" in page.locator("#conversation-list").inner_text()
+    page.screenshot(path=str(output / "renamed.png"))
+
+    page.once("dialog", lambda dialog: dialog.accept())  # "Delete this conversation, …?"
+    with page.expect_response(lambda response: "/delete/" in response.url):
+        page.locator(f"#conversation-title-{conversation.pk} button", has_text="Delete").click()
+    page.wait_for_url(re.compile(r"/$"))
+    page.locator("#conversation-list .empty").wait_for()
+    page.screenshot(path=str(output / "deleted.png"))
+    assert not Conversation.objects.filter(pk=conversation.pk).exists()
+    assert not Message.objects.exists()
 
 
 @pytest.mark.parametrize("fmt", ["docx", "html", "xlsx", "pdf"])

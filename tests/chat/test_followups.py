@@ -1,6 +1,7 @@
 """Follow-up questions are searched as standalone questions made from the conversation: by
 offline rules, or by the LLM (validated, with the rules as fallback) through the loopback stub."""
 
+import html
 import json
 
 import pytest
@@ -16,10 +17,12 @@ COMPLETIONS = "/v1/chat/completions"
 OUTLET = "What chloramine residual does the Authority aim for at the plant outlet?"
 FAR_END = "What chloramine residual does the Authority aim for at the far end of the network?"
 LEAVE = "How many days of annual leave do staff get?"
+# The answerable ones: the set's off-topic fragments ("Weather tomorrow?") read as follow-ups
+# by design, and would be searched with the previous question (then declined as off-topic).
 GOLDEN = [
-    json.loads(line)["question"]
-    for line in open("sample_kb/golden.jsonl", encoding="utf-8")  # noqa: SIM115
-    if line.strip()
+    row["question"]
+    for row in map(json.loads, open("sample_kb/golden.jsonl", encoding="utf-8"))  # noqa: SIM115
+    if row.get("expects_answer", True)
 ]
 
 
@@ -124,8 +127,13 @@ def route_llm(stub, rewrite_handler) -> None:
     def handle(body):
         if "standalone question" in body["messages"][0]["content"]:
             return rewrite_handler(body)
-        first_id = int(body["messages"][1]["content"].split('<source id="', 1)[1].split('"', 1)[0])
-        content = json.dumps({"sentences": [{"text": "Stub answer.", "chunk_ids": [first_id]}]})
+        prompt = body["messages"][1]["content"]
+        first_id = int(prompt.split('<source id="', 1)[1].split('"', 1)[0])
+        # The first line of the first source: a sentence its citation supports (the guardrails
+        # refuse an answer whose sentences are not).
+        first_text = prompt.split('<source id="', 1)[1].split(">\n", 1)[1].split("\n", 1)[0]
+        sentence = {"text": html.unescape(first_text), "chunk_ids": [first_id]}
+        content = json.dumps({"sentences": [sentence]})
         return openai_stub.chat_completion(content)(body)
 
     stub.route(COMPLETIONS, handle)
@@ -138,7 +146,11 @@ def test_with_the_llm_generator_the_model_rewrites_the_follow_up(tidewater, llm)
 
     _, follow_up = converse(OUTLET, "and at the far end?")
 
-    assert (follow_up.searched_question, follow_up.question_rewrite) == (rewritten, "llm")
+    assert (follow_up.searched_question, follow_up.question_rewrite) == (rewritten, "llm"), (
+        follow_up.kind,
+        follow_up.guardrails,
+        follow_up.refusal_reason,
+    )
     request = next(
         r.body
         for r in llm.requests_to(COMPLETIONS)

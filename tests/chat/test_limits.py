@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from chat.models import Message
+from chat.models import Conversation, Message
 from chat.services import answer_question, start_conversation
 from tests.chat.test_llm_answers import QUESTION, reply_citing_first_source
 from tests.factories import MessageFactory, UserFactory
@@ -102,6 +102,8 @@ def test_the_daily_question_quota_counts_todays_stored_questions(client, alice, 
     assert int(response["Retry-After"]) <= 86400
     assert "daily limit" in response.json()["detail"]
     assert Message.objects.count() == 2
+    # The refused question left no empty conversation behind.
+    assert Conversation.objects.filter(owner=alice).count() == 2
 
 
 @pytest.fixture
