@@ -32,10 +32,6 @@ from tests.conftest import MANIFEST, ROOT
 CHROMIUM = shutil.which("chromium")
 pytestmark = [
     pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed"),
-    # After merging the security branches (axes, CSP, rate limits) the sign-in page of this
-    # module's browser never shows its form within 30 s; found at the end of the 2026-12-03
-    # session, not yet understood. Issue 15 stays open for it: remove this mark to reproduce.
-    pytest.mark.skip(reason="sign-in form not shown after the security merge (issue 15, open)"),
     pytest.mark.django_db(transaction=True),
 ]
 FLAGS = [
