@@ -111,6 +111,17 @@ def stub() -> Iterator[OpenAIStub]:
 
 
 @pytest.fixture
+def llm(settings, stub: OpenAIStub) -> OpenAIStub:
+    """Answers written by the LLM generator, through the real client, by the loopback stub."""
+    settings.ANSWER_GENERATOR = "llm"
+    settings.LLM_MODEL = "stub-model"
+    settings.OPENAI_BASE_URL = stub.base_url
+    settings.OPENAI_API_KEY = "test-key"
+    settings.OPENAI_TIMEOUT = 5.0
+    return stub
+
+
+@pytest.fixture
 def olga(db):
     """Ops: staff in the Ops group, the one who reads the ops dashboard."""
     user = UserFactory(username="olga", is_staff=True)

@@ -8,7 +8,6 @@ Each test saves screenshots under its own output folder (pytest's tmp_path, prin
 from __future__ import annotations
 
 import io
-import shutil
 
 import pytest
 from django.db import connections
@@ -17,17 +16,13 @@ from evaluation import rollups
 from evaluation.models import Alert, DailyRollup
 from ingestion import services
 from ingestion.models import Document
+from tests.browser.conftest import CHROMIUM, FLAGS
 from tests.factories import DocumentFactory, DocumentVersionFactory, MessageFactory
 
-CHROMIUM = shutil.which("chromium")
 pytestmark = [
     pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed"),
     pytest.mark.django_db(transaction=True),
 ]
-FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 PASSWORD = "a-long-test-password-1"

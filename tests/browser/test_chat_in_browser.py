@@ -27,17 +27,13 @@ from ingestion.models import (
     SentenceEmbedding,
     TermStatistic,
 )
+from tests.browser.conftest import CHROMIUM, FLAGS
 from tests.conftest import MANIFEST, ROOT
 
-CHROMIUM = shutil.which("chromium")
 pytestmark = [
     pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed"),
     pytest.mark.django_db(transaction=True),
 ]
-FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 PASSWORD = "alice-password-1"

@@ -111,16 +111,6 @@ def test_the_same_words_without_the_conversation_do_not_reach_that_answer(tidewa
     assert not alone.sources or "0.5 mg/L" not in alone.sources[0]["text"]
 
 
-@pytest.fixture
-def llm(settings, stub):
-    settings.ANSWER_GENERATOR = "llm"
-    settings.LLM_MODEL = "stub-model"
-    settings.OPENAI_BASE_URL = stub.base_url
-    settings.OPENAI_API_KEY = "test-key"
-    settings.OPENAI_TIMEOUT = 5.0
-    return stub
-
-
 def route_llm(stub, rewrite_handler) -> None:
     """Rewrite requests go to `rewrite_handler`; answers cite the first source offered."""
 

@@ -107,14 +107,10 @@ def test_the_daily_question_quota_counts_todays_stored_questions(client, alice, 
 
 
 @pytest.fixture
-def llm(settings, stub):
-    settings.ANSWER_GENERATOR = "llm"
-    settings.LLM_MODEL = "stub-model"
-    settings.OPENAI_BASE_URL = stub.base_url
-    settings.OPENAI_API_KEY = "test-key"
-    settings.OPENAI_TIMEOUT = 5.0
+def llm(llm, settings):
+    """The shared LLM stub, with prices so each reply has a cost."""
     settings.LLM_PROMPT_PRICE, settings.LLM_COMPLETION_PRICE = 150.0, 600.0  # 0.00075 a reply
-    return stub
+    return llm
 
 
 def test_past_the_spending_cap_answers_are_extractive_and_the_llm_is_not_called(

@@ -17,16 +17,6 @@ COMPLETIONS = "/v1/chat/completions"
 QUESTION = next(e for e in MANIFEST if e["format"] == "docx")["question"]
 
 
-@pytest.fixture
-def llm(settings, stub):
-    settings.ANSWER_GENERATOR = "llm"
-    settings.LLM_MODEL = "stub-model"
-    settings.OPENAI_BASE_URL = stub.base_url
-    settings.OPENAI_API_KEY = "test-key"
-    settings.OPENAI_TIMEOUT = 5.0
-    return stub
-
-
 def reply_citing_first_source(stub, text: str) -> None:
     """Answer citing the first source id the prompt offered."""
 
