@@ -136,8 +136,7 @@ class DocumentAdmin(AuditedAdminMixin, CuratedCollectionsMixin, admin.ModelAdmin
         "live_status",
         "version",
         "chunks_link",
-        "personal_data",
-        "quarantined",
+        "checks",
         "updated",
     ]
     list_filter = ["status", ("collection", admin.RelatedOnlyFieldListFilter), ContentTypeFilter]
@@ -166,18 +165,17 @@ class DocumentAdmin(AuditedAdminMixin, CuratedCollectionsMixin, admin.ModelAdmin
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # documents arrive through the upload page, which runs the pipeline
 
-    @admin.display(description="Personal data")
-    def personal_data(self, document: Document) -> str:
+    def _personal_data(self, document: Document) -> str:
         """Findings in the current version's chunks, e.g. "3 redacted (EMAIL_ADDRESS 2, PERSON 1)"."""
         version = document.current_version
         if version is None or not version.pii_handling or version.pii_handling == "off":
-            return "-"
+            return ""
         counts = version.pii_counts
         verb = {"flag": "found", "redact": "redacted"}[version.pii_handling]
         if not counts:
-            return f"none {verb}"
+            return f"no personal data {verb}"
         detail = ", ".join(f"{name} {count}" for name, count in counts.items())
-        return f"{sum(counts.values())} {verb} ({detail})"
+        return f"{sum(counts.values())} personal data {verb} ({detail})"
 
     def get_urls(self):
         # Counted per request (the form takes several files), limits checked before parsing.
@@ -271,17 +269,20 @@ class DocumentAdmin(AuditedAdminMixin, CuratedCollectionsMixin, admin.ModelAdmin
             .annotate(quarantined_count=Coalesce(Subquery(quarantined), 0))
         )
 
-    @admin.display(description="Quarantined", ordering="quarantined_count")
-    def quarantined(self, document: Document) -> str:
+    @admin.display(description="Checks", ordering="quarantined_count")
+    def checks(self, document: Document) -> str:
+        """Personal data found or redacted, and quarantined chunks (one column, so the list
+        fits 1366 px beside the admin's navigation)."""
+        personal_data = self._personal_data(document)
         if not document.quarantined_count:
-            return "–"
-        url = reverse("admin:ingestion_chunk_changelist")
-        return format_html(
+            return personal_data or "–"
+        link = format_html(
             '<a href="{}?document__id__exact={}&is_quarantined__exact=1">{} quarantined</a>',
-            url,
+            reverse("admin:ingestion_chunk_changelist"),
             document.pk,
             document.quarantined_count,
         )
+        return format_html("{}<br>{}", personal_data, link) if personal_data else link
 
     @admin.display(description="Chunks")
     def chunks_link(self, document: Document) -> str:
@@ -293,7 +294,8 @@ class DocumentAdmin(AuditedAdminMixin, CuratedCollectionsMixin, admin.ModelAdmin
             '<time datetime="{}" title="{}">{}</time>',
             document.updated_at.isoformat(),
             date_format(localtime(document.updated_at), "DATETIME_FORMAT"),
-            naturaltime(document.updated_at),
+            # naturaltime joins its words with no-break spaces; let "3 minutes ago" wrap.
+            naturaltime(document.updated_at).replace("\xa0", " "),
         )
 
     def _cell(self, document: Document, cell: str) -> str:

@@ -254,12 +254,14 @@
     }
   }, true);
 
-  // The question form empties itself once its answer has arrived (an hx-on attribute would need
-  // the CSP's 'unsafe-eval').
+  // The question box empties itself once its answer has arrived (an hx-on attribute would need
+  // the CSP's 'unsafe-eval'); the options (search only, collections) stay as chosen.
   document.addEventListener("htmx:afterRequest", function (event) {
     var form = event.target;
     if (form.id === "question-form" && event.detail.successful && event.detail.target.id === "messages") {
-      form.reset();
+      var box = form.querySelector("[name=question]");
+      box.value = "";
+      autosize(box);
     }
   });
 

@@ -1,7 +1,7 @@
 """A curator and an ops engineer in Chromium: a batch upload with one empty file, the document
 list filling in without a reload, the dashboard's freshness and refresh, phone width, and axe.
 
-Each test saves screenshots under its own output folder (pytest's tmp_path, printed) at
+Each test saves screenshots under its own output folder (test-results/<test name>/) at
 1366x900 and 390x844 so a reviewer can look at them.
 """
 
@@ -82,7 +82,7 @@ def shoot(page, folder, name: str) -> None:
 
 
 def test_a_batch_with_one_empty_file_accepts_the_others_and_keeps_the_selection(
-    browser, live_server, curator, alices_collection, tmp_path
+    browser, live_server, curator, alices_collection, output
 ):
     page = signed_in(browser, live_server, curator)
     page.goto("/admin/ingestion/document/upload/")
@@ -102,7 +102,7 @@ def test_a_batch_with_one_empty_file_accepts_the_others_and_keeps_the_selection(
     assert "empty: it will not be added" in page.locator("#upload-selection").inner_text()
     page.click("#upload-form input[type=submit]")
     page.locator("#upload-results table").wait_for()
-    shoot(page, tmp_path, "upload-results-1366")
+    shoot(page, output, "upload-results-1366")
 
     refused = page.locator("#upload-results tr.upload-rejected")
     assert refused.count() == 1
@@ -127,12 +127,12 @@ def test_a_batch_with_one_empty_file_accepts_the_others_and_keeps_the_selection(
     assert "Ready" in page.locator(f"#document-status-{leave.pk}").inner_text()
     assert "queued (0%)" not in page.content()
     assert horizontal_overflow(page) <= 0
-    shoot(page, tmp_path, "document-list-1366")
+    shoot(page, output, "document-list-1366")
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1366", "390"])
 def test_document_admin_list_has_no_serious_accessibility_violations(
-    browser, live_server, curator, alices_collection, tmp_path, viewport
+    browser, live_server, curator, alices_collection, output, viewport
 ):
     services.add_document(
         collection=alices_collection,
@@ -149,7 +149,7 @@ def test_document_admin_list_has_no_serious_accessibility_violations(
     page = signed_in(browser, live_server, curator, viewport)
     page.goto("/admin/ingestion/document/")
     page.locator("#result_list").wait_for()
-    shoot(page, tmp_path, f"document-list-{viewport['width']}")
+    shoot(page, output, f"document-list-{viewport['width']}")
     if viewport == DESKTOP:  # every column visible, nothing cut off on the right
         assert horizontal_overflow(page) <= 0
         overflow = (
@@ -160,7 +160,7 @@ def test_document_admin_list_has_no_serious_accessibility_violations(
 
 
 def test_dashboard_says_when_it_was_updated_and_refreshes(
-    browser, live_server, olga, alice, tmp_path
+    browser, live_server, olga, alice, output
 ):
     MessageFactory(conversation__owner=alice)  # answered just now: not in any rollup yet
     page = signed_in(browser, live_server, olga)
@@ -178,12 +178,12 @@ def test_dashboard_says_when_it_was_updated_and_refreshes(
     assert DailyRollup.objects.filter(answers=1, collection=None, variant="").exists()
     page.locator("#chart-answers").wait_for()
     page.wait_for_timeout(500)  # Chart.js animates its first frame
-    shoot(page, tmp_path, "dashboard-1366")
+    shoot(page, output, "dashboard-1366")
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1366", "390"])
 def test_dashboard_fits_the_screen_and_has_no_serious_accessibility_violations(
-    browser, live_server, olga, alice, tmp_path, viewport
+    browser, live_server, olga, alice, output, viewport
 ):
     for _ in range(3):
         MessageFactory(conversation__owner=alice)
@@ -200,7 +200,7 @@ def test_dashboard_fits_the_screen_and_has_no_serious_accessibility_violations(
     page.goto("/ops/")
     page.locator("#chart-answers").wait_for()
     page.wait_for_timeout(500)
-    shoot(page, tmp_path, f"dashboard-{viewport['width']}")
+    shoot(page, output, f"dashboard-{viewport['width']}")
     assert horizontal_overflow(page) <= 0
     assert serious_violations(page) == []
     link = page.get_by_role("link", name="Open “Pump manual”")

@@ -34,7 +34,7 @@ def upload_html(collection) -> int:
 
 
 def test_a_superuser_opening_an_uploaded_html_original_runs_none_of_its_script(
-    browser_context, page, console, tmp_path
+    browser_context, page, console, output
 ):
     UserFactory(username="root", is_superuser=True, is_staff=True)
     document_id = upload_html(CollectionFactory(slug="policies"))
@@ -66,7 +66,7 @@ def test_a_superuser_opening_an_uploaded_html_original_runs_none_of_its_script(
     assert headers["content-security-policy"].startswith("sandbox")
 
 
-def test_chat_admin_dashboard_and_api_docs_work_under_the_csp(page, console, tmp_path):
+def test_chat_admin_dashboard_and_api_docs_work_under_the_csp(page, console, output):
     olga = UserFactory(username="olga", is_staff=True, is_superuser=True)
     olga.groups.add(Group.objects.get_or_create(name="Ops")[0])
     sign_in(page, "olga", PASSWORD)
@@ -93,7 +93,7 @@ def test_chat_admin_dashboard_and_api_docs_work_under_the_csp(page, console, tmp
 
     page.goto("/api/docs/")
     page.locator(".swagger-ui .info").wait_for()
-    page.screenshot(path=str(tmp_path / "api-docs.png"), full_page=True)
+    page.screenshot(path=str(output / "api-docs.png"), full_page=True)
 
     assert csp_violations(console) == []
     assert [line for line in console if line.startswith("pageerror")] == []

@@ -108,7 +108,7 @@ def test_admin_lists_quarantined_counts_and_clears_or_keeps(worker):
 
     listed = DocumentAdmin(Document, site).get_queryset(request).get(pk=document.pk)
     assert listed.quarantined_count == 1
-    assert "1 quarantined" in DocumentAdmin(Document, site).quarantined(listed)
+    assert "1 quarantined" in DocumentAdmin(Document, site).checks(listed)
 
     chunk_admin = ChunkAdmin(Chunk, site)
     assert {"clear_quarantine", "keep_quarantined"} <= set(chunk_admin.get_actions(request))
