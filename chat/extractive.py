@@ -145,8 +145,12 @@ def terms(text: str) -> set[str]:
     return {stem(term) for term in content_terms(text)}
 
 
+# A masked question's typed placeholders ("I am <EMAIL_ADDRESS>") say nothing about the topic.
+_PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*>")
+
+
 def question_terms(question: str) -> set[str]:
-    return {stem(term) for term in content_terms(question) - GENERIC_TERMS}
+    return {stem(term) for term in content_terms(_PLACEHOLDER.sub(" ", question)) - GENERIC_TERMS}
 
 
 def expects_quantity(question: str) -> bool:

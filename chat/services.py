@@ -104,8 +104,9 @@ def answer_question(
     LimitExceeded past the user's daily questions; past their daily LLM tokens or the app's daily
     spending, the answer is extractive and the trace says why.
 
-    The question is searched and answered as typed, but stored (and so shown, sampled for
-    drift, scored and exported) with personal data replaced by typed placeholders.
+    The question is searched as typed, but answered from (see compose_answer) and stored (and
+    so shown, sampled for drift, scored and exported) with personal data replaced by typed
+    placeholders.
     """
     try:
         quotas.reserve_question(user=user)
@@ -129,8 +130,9 @@ def answer_question(
         variant=variant,
         llm_refusal=quotas.llm_refusal(user=user) if generator == "llm" else "",
         previous_question=(last.searched_question or last.question) if last else "",
+        masked_question=(masked := mask_text(question)),
     )
-    message.question = mask_text(question)
+    message.question = masked
     message.conversation = conversation
     message.save()
     quotas.record_llm_usage(message=message)
@@ -165,6 +167,7 @@ def compose_answer(
     variant: str = "",
     llm_refusal: str = "",
     previous_question: str = "",
+    masked_question: str | None = None,
 ) -> Message:
     """Retrieve what `user` may read, choose cited sentences, render the template. With an
     `llm_refusal` (a quota used up) the LLM is not asked and the answer is extractive.
@@ -183,6 +186,11 @@ def compose_answer(
         previous=previous_question,
         use_llm=options.get("generator", settings.ANSWER_GENERATOR) == "llm",
     )
+    # Personal data in a question is not what it asks about, and must not be stored or sent to
+    # a model: the evidence is judged, the LLM asked and the searched question stored with it
+    # masked. Retrieval and the guardrails see the question as typed (a name can be the topic).
+    if masked_question is None or rewrite:
+        masked_question = mask_text(question)
     mode = SearchMode(options.get("mode", settings.RETRIEVAL_MODE))
     embedder = get_embedder()
     question_vector = embedder.embed([question])[0]
@@ -198,7 +206,7 @@ def compose_answer(
     )
     if screening.blocked:
         return _refusal(
-            user=user, question=asked, searched=question, rewrite=rewrite, variant=variant,
+            user=user, question=asked, searched=masked_question, rewrite=rewrite, variant=variant,
             options=options, mode=mode,
             collection_ids=searched_ids, screening=screening, started=started, embedded=embedded,
         )  # fmt: skip
@@ -221,14 +229,17 @@ def compose_answer(
     evidence = None
     if evidence_chunks:
         sentences, sources, evidence = _extractive_answer(
-            question, question_vector, evidence_chunks, best_similarity=_best_similarity(results)
+            masked_question,
+            question_vector,
+            evidence_chunks,
+            best_similarity=_best_similarity(results),
         )
     answerable = evidence is not None and extractive.should_answer(evidence, _thresholds())
     if answerable and options.get("generator", settings.ANSWER_GENERATOR) == "llm":
         if llm_refusal:
             generation.fallback_reason = llm_refusal
         else:
-            generation = _llm_answer(question, evidence_chunks)
+            generation = _llm_answer(masked_question, evidence_chunks)
     if answerable and not generation.sentences and not generation.declined:
         generation.sentences, generation.sources = sentences, sources
     # Guardrails after composing, before the answer is stored or shown.
@@ -242,7 +253,7 @@ def compose_answer(
     screening.decisions += answer_screening.decisions
     if screening.blocked:
         return _refusal(
-            user=user, question=asked, searched=question, rewrite=rewrite, variant=variant,
+            user=user, question=asked, searched=masked_question, rewrite=rewrite, variant=variant,
             options=options, mode=mode,
             collection_ids=searched_ids, screening=screening, started=started, embedded=embedded,
             generation=generation, results=results,
@@ -259,7 +270,7 @@ def compose_answer(
     message = Message(
         user=user,
         question=asked,
-        searched_question=question,
+        searched_question=masked_question,
         question_rewrite=rewrite,
         kind=kind,
         sentences=generation.sentences,

@@ -49,10 +49,12 @@ def fit_to_window(chunks: Sequence[D], *, count_tokens: TokenCounter, max_tokens
 
 def split_text(text: str, *, count_tokens: TokenCounter, max_tokens: int) -> list[str]:
     """Pack whole sentences greedily into pieces of at most `max_tokens`; a sentence that is
-    longer on its own is cut at word boundaries. Line breaks between sentences are kept."""
+    longer on its own is cut at word boundaries. Line breaks and blank lines between
+    sentences are kept."""
     parts = _SENTENCE_END.split(text)  # sentence, separator, sentence, ...
     sentences = [part.strip() for part in parts[0::2]]
-    separators = [("\n" if "\n" in sep else " ") for sep in parts[1::2]] + [""]
+    # A blank line (a paragraph, a table row) stays a blank line: answers split sentences there.
+    separators = [_separator(sep) for sep in parts[1::2]] + [""]
     units: list[tuple[str, str]] = []
     kept = [(s, sep) for s, sep in zip(sentences, separators, strict=True) if s]
     counts = count_tokens([s for s, _ in kept]) if kept else []
@@ -74,6 +76,11 @@ def split_text(text: str, *, count_tokens: TokenCounter, max_tokens: int) -> lis
     if current.strip():
         pieces.append(current.strip())
     return pieces
+
+
+def _separator(whitespace: str) -> str:
+    lines = whitespace.count("\n")
+    return "\n\n" if lines > 1 else "\n" if lines else " "
 
 
 def _split_words(sentence: str, *, count_tokens: TokenCounter, max_tokens: int) -> list[str]:

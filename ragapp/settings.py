@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "ragapp.middleware.permissions_policy",
+    "ragapp.middleware.user_timezone",
     "django_htmx.middleware.HtmxMiddleware",
     "audit.middleware.AuditRequestMiddleware",
     "axes.middleware.AxesMiddleware",

@@ -11,6 +11,7 @@ from ingestion.chunking import fit_to_window, split_text
 from ingestion.models import Chunk
 from ingestion.parsing import ChunkDraft
 from ingestion.retrieval import SearchMode, search_chunks
+from ingestion.text import split_sentences
 from providers.embeddings import get_embedder
 from tests.factories import CollectionFactory, UserFactory
 
@@ -57,6 +58,21 @@ def test_a_sentence_or_word_longer_than_the_budget_is_cut_to_fit(embedder):
 
     assert max(embedder.count_tokens(pieces)) <= 50
     assert "".join("".join(pieces).split()) == "".join(text.split())
+
+
+def test_table_rows_stay_separate_sentences_when_a_table_is_split(embedder):
+    # A spreadsheet's rows arrive one per paragraph ("name: value; ..."); the answer quotes a
+    # row as one sentence, so the pieces keep the blank lines between rows.
+    rows = [
+        f"Site ID: RW-{i:02}; Site name: Intake {i}; Parameters: turbidity, colour, pH; "
+        f"Frequency: weekly; Laboratory: Halyard Bay Laboratory; Team: Catchment and Source"
+        for i in range(12)
+    ]
+
+    pieces = split_text("\n\n".join(rows), count_tokens=embedder.count_tokens, max_tokens=120)
+
+    assert len(pieces) > 1
+    assert [s for piece in pieces for s in split_sentences(piece)] == rows
 
 
 @pytest.mark.django_db

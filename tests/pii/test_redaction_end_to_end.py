@@ -83,8 +83,10 @@ def test_planted_values_reach_no_chunk_vector_answer_response_or_log(worker, cap
     assert response.json()["kind"] == Message.Kind.ANSWER
     assert leaks(response.content.decode()) == []
     message = Message.objects.get(pk=response.json()["id"])
-    assert message.question == (
-        "Who handles an expense claim? I am <EMAIL_ADDRESS>, NI number <UK_NINO>."
+    assert (
+        message.question
+        == message.searched_question
+        == ("Who handles an expense claim? I am <EMAIL_ADDRESS>, NI number <UK_NINO>.")
     )
     assert leaks(message.rendered + json.dumps(message.sources)) == []
     assert leaks(Conversation.objects.get(pk=message.conversation_id).title) == []
