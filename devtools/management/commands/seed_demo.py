@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from evaluation import golden_sets, runs
-from evaluation.models import GoldenSet
+from evaluation.models import EvalRun, GoldenSet
 from ingestion.models import Collection
 
 SAMPLE_KB = settings.BASE_DIR / "sample_kb" / "documents"
@@ -65,7 +65,7 @@ class Command(BaseCommand):
         with GOLDEN_SET.open() as lines:
             golden_sets.import_jsonl(golden_set=golden_set, lines=lines)
         if not golden_set.runs.exists():
-            run = runs.start_eval_run(golden_set=golden_set)
+            run = runs.start_eval_run(golden_set=golden_set, trigger=EvalRun.Trigger.COMMAND)
             self.stdout.write(f"Evaluation run {run.pk} of the sample golden set queued.")
 
     def _demo_admin(self) -> tuple[str, str]:
