@@ -26,6 +26,7 @@ from chat.extractive import Candidate, Evidence, Thresholds
 from chat.models import Conversation, Message
 from chat.prompting import InvalidAnswer, Source, build_messages, parse_answer
 from chat.reading import mark, quotes_by_source, source_labels
+from chat.answer_layout import answer_blocks, table_row
 from chat.variants import ANSWER_TEMPLATES, DEFAULT_TEMPLATE, assign_variant
 from guardrails.services import Screening, refusal_message, screen_answer, screen_question
 from ingestion.retrieval import RetrievedChunk, SearchMode, search_chunks
@@ -406,6 +407,7 @@ def render_answer(message: Message) -> str:
     context = {
         "message": message,
         "sentences": message.sentences,
+        "blocks": answer_blocks(message.sentences),
         "sources": message.sources,
         "collections": list(collections),
         "cited": _cited_sources(message),
@@ -523,9 +525,11 @@ def _extractive_answer(
         candidate = candidates[index]
         if candidate.chunk_id not in cited:
             cited.append(candidate.chunk_id)
-        sentences.append(
-            {"text": candidate.text, "citations": [cited.index(candidate.chunk_id) + 1]}
-        )
+        sentence = {"text": candidate.text, "citations": [cited.index(candidate.chunk_id) + 1]}
+        metadata = chunks_by_id[candidate.chunk_id].chunk.metadata
+        if "Table" in metadata.get("element_types", []) and (cells := table_row(candidate.text)):
+            sentence["cells"] = cells  # shown as a table row (chat.answer_layout)
+        sentences.append(sentence)
     return sentences, _sources([chunks_by_id[chunk_id] for chunk_id in cited]), features
 
 

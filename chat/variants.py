@@ -19,8 +19,10 @@ ANSWER_TEMPLATES = {
     "v2": _V1 | {"answer": "chat/answers/answer_v2.html"},  # sentences as a list
     # v1's paragraph; sources listed once with distinct labels, the quote marked, a reader link.
     "v3": _V1 | {"answer": "chat/answers/answer_v3.html"},
+    # v3 with quoted table rows laid out as a table (chat.answer_layout).
+    "v4": _V1 | {"answer": "chat/answers/answer_v4.html"},
 }
-DEFAULT_TEMPLATE = "v3"
+DEFAULT_TEMPLATE = "v4"
 
 
 def validate_variants(variants: dict[str, dict[str, Any]]) -> None:

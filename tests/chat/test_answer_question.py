@@ -31,7 +31,7 @@ def test_every_sentence_is_verbatim_from_the_chunk_it_cites(tidewater):
     message = ask(alice, entry["question"])
 
     assert message.kind == Message.Kind.ANSWER
-    assert message.sentences and message.template_version == "v3"
+    assert message.sentences and message.template_version == "v4"
     for sentence in message.sentences:
         (number,) = sentence["citations"]
         source = message.sources[number - 1]
@@ -40,6 +40,23 @@ def test_every_sentence_is_verbatim_from_the_chunk_it_cites(tidewater):
         assert chunk.collection_id == tidewater.pk
     assert f'href="#source-{message.pk}-1"' in message.rendered
     assert message.sources[0]["title"] in message.rendered
+
+
+@pytest.mark.django_db
+def test_a_quoted_spreadsheet_row_is_shown_as_a_table(tidewater):
+    alice = UserFactory(username="alice")
+    entry = next(e for e in MANIFEST if e["format"] == "xlsx")
+
+    message = ask(alice, entry["question"])
+
+    rows = [s for s in message.sentences if s.get("cells")]
+    assert rows, message.sentences
+    assert ["Site name", entry["phrase"]] in rows[0]["cells"]
+    table = re.search(r"<table>.*?</table>", message.rendered, re.DOTALL)
+    assert table and '<th scope="col">Site name</th>' in table[0]
+    assert f"<td>{entry['phrase']}</td>" in table[0]
+    assert f"<td>{entry['answer_phrase']}</td>" in table[0]
+    assert "Site name:" not in message.rendered.split('<h3 class="sources-heading">')[0]
 
 
 @pytest.mark.django_db
