@@ -22,11 +22,11 @@ from django.utils.http import urlencode
 
 import audit.services as audit
 from chat import extractive, followups, quotas
+from chat.answer_layout import answer_blocks, table_row
 from chat.extractive import Candidate, Evidence, Thresholds
 from chat.models import Conversation, Message
 from chat.prompting import InvalidAnswer, Source, build_messages, parse_answer
 from chat.reading import mark, quotes_by_source, source_labels
-from chat.answer_layout import answer_blocks, table_row
 from chat.variants import ANSWER_TEMPLATES, DEFAULT_TEMPLATE, assign_variant
 from guardrails.services import Screening, refusal_message, screen_answer, screen_question
 from ingestion.retrieval import RetrievedChunk, SearchMode, search_chunks
