@@ -40,7 +40,9 @@ def test_it_builds_a_searchable_corpus_and_reports_each_target():
     for figure in [
         "search (embed + hybrid SQL)",
         "whole extractive answer",
+        "guardrail overhead on the p95",
         "recall@10, no filter",
         "recall@10, 10% filter",
     ]:
         assert figure in report and "target" in report
+    assert "the same without the guardrail checks, ms: p50" in report
