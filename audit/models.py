@@ -30,6 +30,8 @@ class AuditEvent(models.Model):
         EVAL_RUN_STARTED = "evaluation.run_started", "Started an evaluation run"
         EXPORTED = "data.exported", "Exported data"
         ANSWERED = "chat.answered", "Answered a question"
+        QUARANTINE_CLEARED = "chunk.quarantine_cleared", "Cleared a quarantined chunk"
+        QUARANTINE_KEPT = "chunk.quarantine_kept", "Kept a chunk in quarantine"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)

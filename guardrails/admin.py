@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from audit.admin import AuditedAdminMixin
 from guardrails.models import Policy
 
 
 @admin.register(Policy)
-class PolicyAdmin(admin.ModelAdmin):
+class PolicyAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "category", "action", "enabled", "scope", "updated_at"]
     list_filter = ["kind", "category", "action", "enabled"]
     search_fields = ["name", "description", "examples", "terms"]

@@ -567,12 +567,31 @@ def clear_quarantine(*, chunks: QuerySet[Chunk]) -> int:
             document__status=Status.READY,
         )
         set_searchable(chunks=live, searchable=True)
+        _record_quarantine_decisions(ids, action=audit.Action.QUARANTINE_CLEARED)
     return len(ids)
 
 
 def keep_quarantined(*, chunks: QuerySet[Chunk]) -> int:
     """An SME confirmed the quarantine: the chunks stay out of retrieval, marked as reviewed."""
-    return chunks.filter(is_quarantined=True).update(quarantine_reviewed_at=timezone.now())
+    with transaction.atomic():
+        ids = list(chunks.filter(is_quarantined=True).values_list("id", flat=True))
+        Chunk.objects.filter(id__in=ids).update(quarantine_reviewed_at=timezone.now())
+        _record_quarantine_decisions(ids, action=audit.Action.QUARANTINE_KEPT)
+    return len(ids)
+
+
+def _record_quarantine_decisions(ids: list[int], *, action: str) -> None:
+    """One audit event per chunk decided, named by its document and place, never its text."""
+    decided = Chunk.objects.filter(id__in=ids).select_related("document").only(
+        "id", "ordinal", "quarantine_reason", "document__title"
+    )
+    for chunk in decided.order_by("id"):
+        audit.record(
+            action=action,
+            target=chunk,
+            label=f"{chunk.document.title} #{chunk.ordinal}",
+            reason=chunk.quarantine_reason,
+        )
 
 
 def fail_document(*, document: Document, version: DocumentVersion | None, reason: str) -> Document:
