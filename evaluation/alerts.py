@@ -16,6 +16,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from evaluation.comparison import regressions
+from evaluation.guardrail_stats import blocks_by_category
 from evaluation.metric_names import metric_label
 from evaluation.models import Alert, DailyRollup, DriftReport
 from evaluation.rollups import stale_documents
@@ -125,6 +126,31 @@ def _findings(day: date) -> list[Finding]:
                 f"{settings.STALE_DOCUMENT_DAYS} days.",
             )
         )
+    findings += _guardrail_jumps(day)
+    return findings
+
+
+def _guardrail_jumps(day: date) -> list[Finding]:
+    """Blocks of one category on `day` at least ALERT_GUARDRAIL_MIN_BLOCKS and at least
+    ALERT_GUARDRAIL_JUMP times the daily mean of the 7 days before: an attack, or a policy
+    that started refusing what it should not."""
+    findings = []
+    for category, counts in sorted(blocks_by_category(day=day, days_before=7).items()):
+        *before, today = counts
+        mean = sum(before) / len(before)
+        bound = max(settings.ALERT_GUARDRAIL_MIN_BLOCKS, settings.ALERT_GUARDRAIL_JUMP * mean)
+        if today >= bound:
+            findings.append(
+                Finding(
+                    Alert.Kind.GUARDRAIL_JUMP,
+                    f"guardrail_jump:{category}:{day}",
+                    f"blocks:{category}",
+                    today,
+                    bound,
+                    f"{today} questions or answers were blocked as {category.replace('_', ' ')} "
+                    f"on {day}, against {mean:.1f} a day over the week before.",
+                )
+            )
     return findings
 
 

@@ -259,6 +259,7 @@ class Alert(models.Model):
         DRIFT = "drift", "Drift above bound"
         INGESTION = "ingestion", "Failed ingestions"
         FRESHNESS = "freshness", "Stale documents"
+        GUARDRAIL_JUMP = "guardrail_jump", "Guardrail blocks jumped"
 
     kind = models.CharField(max_length=20, choices=Kind)
     # One alert per key (a subject and its day, or for stale documents the newest of them),

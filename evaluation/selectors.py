@@ -16,6 +16,7 @@ from django.utils import timezone
 from evaluation.comparison import LOWER_IS_BETTER, baseline_metrics
 from evaluation.drift import MIN_DRIFT_QUESTIONS
 from evaluation.experiments import VariantCounts, VariantRow, compare_variants, pick_control
+from evaluation.guardrail_stats import GuardrailPanel, guardrail_panel
 from evaluation.models import (
     Alert,
     DailyRollup,
@@ -91,11 +92,13 @@ class Dashboard:
     updated_at: datetime | None  # when the range's rollups were last recomputed
     empty: dict[str, str]  # chart name → why it has nothing to draw (absent when it has)
     alert_channels: list[str]
+    guardrails: GuardrailPanel
 
 
 def ops_dashboard(*, start: date, end: date, collection_id: int | None = None) -> Dashboard:
     """Everything on the ops dashboard for the days start..end (inclusive): a fixed number of
-    queries over rollup tables, whatever the number of answers."""
+    queries over rollup tables, whatever the number of answers (the guardrail panel reads the
+    answers' decisions: one grouped query)."""
     rollups = list(
         DailyRollup.objects.filter(
             day__range=(start, end), collection_id=collection_id, variant=""
@@ -130,6 +133,7 @@ def ops_dashboard(*, start: date, end: date, collection_id: int | None = None) -
         updated_at=max((row.updated_at for row in rollups), default=None),
         empty=_empty_charts(rollups, drift, end=end),
         alert_channels=alert_channels(),
+        guardrails=guardrail_panel(start=start, end=end, collection_id=collection_id),
     )
 
 
@@ -258,6 +262,13 @@ def _alert_row(alert: Alert, failed: dict[date, list[Document]]) -> AlertRow:
         )
     if alert.kind == Alert.Kind.FRESHNESS:
         return AlertRow(alert, f"{documents}?status__exact=ready", "Documents")
+    if alert.kind == Alert.Kind.GUARDRAIL_JUMP and day is not None:
+        answers = reverse("admin:chat_message_changelist")
+        query = (
+            f"kind__exact=refusal&created_at__year={day.year}&created_at__month={day.month}"
+            f"&created_at__day={day.day}"
+        )
+        return AlertRow(alert, f"{answers}?{query}", f"Refusals of {day:%-d %b}")
     return AlertRow(alert, "", "")
 
 

@@ -582,8 +582,10 @@ def keep_quarantined(*, chunks: QuerySet[Chunk]) -> int:
 
 def _record_quarantine_decisions(ids: list[int], *, action: str) -> None:
     """One audit event per chunk decided, named by its document and place, never its text."""
-    decided = Chunk.objects.filter(id__in=ids).select_related("document").only(
-        "id", "ordinal", "quarantine_reason", "document__title"
+    decided = (
+        Chunk.objects.filter(id__in=ids)
+        .select_related("document")
+        .only("id", "ordinal", "quarantine_reason", "document__title")
     )
     for chunk in decided.order_by("id"):
         audit.record(

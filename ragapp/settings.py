@@ -479,6 +479,10 @@ ALERT_FAITHFULNESS_FLOOR = env.float("ALERT_FAITHFULNESS_FLOOR", default=0.7)
 ALERT_DRIFT_PSI = env.float("ALERT_DRIFT_PSI", default=0.25)
 ALERT_MAX_FAILED_INGESTIONS = env.int("ALERT_MAX_FAILED_INGESTIONS", default=0)
 ALERT_MAX_STALE_DOCUMENTS = env.int("ALERT_MAX_STALE_DOCUMENTS", default=0)
+# Blocks of one guardrail category in a day: alert at max(MIN_BLOCKS, JUMP x the mean of the
+# 7 days before).
+ALERT_GUARDRAIL_MIN_BLOCKS = env.int("ALERT_GUARDRAIL_MIN_BLOCKS", default=5)
+ALERT_GUARDRAIL_JUMP = env.float("ALERT_GUARDRAIL_JUMP", default=3.0)
 ALERT_EMAILS = env.list("ALERT_EMAILS", default=[])
 ALERT_WEBHOOK_URL = env.str("ALERT_WEBHOOK_URL", default="")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ragapp@localhost")
