@@ -88,7 +88,8 @@ def _findings(day: date) -> list[Finding]:
                 "documents_failed",
                 overall.documents_failed,
                 settings.ALERT_MAX_FAILED_INGESTIONS,
-                f"{overall.documents_failed} document ingestions failed on {day}.",
+                f"{overall.documents_failed} document"
+                f"{'s' if overall.documents_failed != 1 else ''} failed to ingest on {day}.",
             )
         )
     report = DriftReport.objects.filter(day=day).first()

@@ -194,7 +194,7 @@ def test_dashboard_fits_the_screen_and_has_no_serious_accessibility_violations(
         kind=Alert.Kind.INGESTION,
         key=f"ingestion:{rollups.local_today()}",
         metric="documents_failed",
-        message=f"1 document ingestions failed on {rollups.local_today()}.",
+        message=f"1 document failed to ingest on {rollups.local_today()}.",
     )
     page = signed_in(browser, live_server, olga, viewport)
     page.goto("/ops/")

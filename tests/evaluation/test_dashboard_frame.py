@@ -132,7 +132,7 @@ def test_a_failed_ingestion_alert_links_to_the_document(client, olga):
     today = rollups.local_today()
     Alert.objects.create(
         kind=Alert.Kind.INGESTION, key=f"ingestion:{today}", metric="documents_failed",
-        message=f"1 document ingestions failed on {today}.",
+        message=f"1 document failed to ingest on {today}.",
     )  # fmt: skip
     client.force_login(olga)
     html = text_of(client.get(DASHBOARD))
@@ -177,7 +177,7 @@ def test_an_alert_about_several_failed_ingestions_links_to_the_failed_documents(
         DocumentVersionFactory(document=document, error="Parse failed")
     Alert.objects.create(
         kind=Alert.Kind.INGESTION, key=f"ingestion:{today}", metric="documents_failed",
-        message="2 document ingestions failed.",
+        message="2 documents failed to ingest.",
     )  # fmt: skip
     client.force_login(olga)
     url = reverse("admin:ingestion_document_changelist")
