@@ -15,6 +15,10 @@ class Worker(WorkerProcess):
             directory,
             node_name="test-worker@localhost",
             INGEST_SWEEP_INTERVAL="2",
+            # Policies read afresh for every chunk scanned: the tests' database changes under
+            # the worker (a transactional test's flush removes the shipped policies, the next
+            # test's fixture puts them back), and a cached empty list quarantined nothing.
+            GUARDRAIL_POLICY_SECONDS="0",
             PYTHONPATH=str(ROOT / "tests" / "support" / "offline"),
             OFFLINE_LOG=str(self.offline_log),
         )

@@ -132,7 +132,13 @@ class SearchApi(APIView):
 
     @extend_schema_serializer(component_name="SearchInput")
     class InputSerializer(serializers.Serializer):
-        q = serializers.CharField(max_length=2000, help_text="What to search for.")
+        q = serializers.CharField(
+            max_length=2000,
+            # As the question's: the schema says a blank query (spaces, control whitespace such
+            # as \x1d, which the field strips) is not one.
+            validators=[RegexValidator(r"\S", "Search for something.")],
+            help_text="What to search for.",
+        )
         collections = serializers.ListField(child=serializers.IntegerField(), required=False)
         k = serializers.IntegerField(min_value=1, max_value=50, default=10)
 
