@@ -43,23 +43,53 @@ class GuardrailPanel:
 
 def decision_counts(
     *, start: date, end: date, collection_id: int | None = None
-) -> list[tuple[date, str, str, str, int]]:
-    """(day, category, action, policy, count) of the flag and block decisions on the answers
-    of start..end, days in settings.TIME_ZONE."""
+) -> list[tuple[date, str, str, int]]:
+    """(day, category, action, answers) for the flag and block decisions on the answers of
+    start..end, days in settings.TIME_ZONE. Answers, not decisions: an injection blocked by
+    both the rules and the similarity check is one blocked answer."""
+    return _grouped(
+        "(m.created_at AT TIME ZONE %s)::date, d->>'category', d->>'action'",
+        [settings.TIME_ZONE],
+        start=start,
+        end=end,
+        collection_id=collection_id,
+    )
+
+
+def policy_counts(
+    *, start: date, end: date, collection_id: int | None = None
+) -> list[tuple[str, int]]:
+    """(policy, answers it flagged or blocked), most first."""
+    rows = _grouped(
+        "d->>'policy'", [], start=start, end=end, collection_id=collection_id, named_only=True
+    )
+    return sorted(rows, key=lambda row: (-row[1], row[0]))
+
+
+def _grouped(
+    columns: str,  # comma-separated expressions, none with a comma inside
+    column_params: list,
+    *,
+    start: date,
+    end: date,
+    collection_id: int | None,
+    named_only: bool = False,
+) -> list[tuple]:
     since, until = _bounds(start, end)
-    scope = "AND m.collection_ids @> %s::jsonb" if collection_id else ""
-    params: list = [settings.TIME_ZONE, since, until, list(ACTED)]
+    scope = " AND m.collection_ids @> %s::jsonb" if collection_id else ""
+    scope += " AND coalesce(d->>'policy', '') <> ''" if named_only else ""
+    params: list = [*column_params, since, until, list(ACTED)]
     if collection_id:
         params.append(f"[{int(collection_id)}]")
+    ordinals = ", ".join(str(n) for n in range(1, columns.count(",") + 2))
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT (m.created_at AT TIME ZONE %s)::date, d->>'category', d->>'action',
-                   coalesce(d->>'policy', ''), count(*)
+            SELECT {columns}, count(DISTINCT m.id)
             FROM {Message._meta.db_table} m, jsonb_array_elements(m.guardrails) d
-            WHERE m.created_at >= %s AND m.created_at < %s AND d->>'action' = ANY(%s) {scope}
-            GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-            """,  # noqa: S608 - table name from the model, values as parameters
+            WHERE m.created_at >= %s AND m.created_at < %s AND d->>'action' = ANY(%s){scope}
+            GROUP BY {ordinals} ORDER BY {ordinals}
+            """,  # noqa: S608 - our own column expressions and table name, values as parameters
             params,
         )
         return [tuple(row) for row in cursor.fetchall()]
@@ -69,12 +99,9 @@ def guardrail_panel(*, start: date, end: date, collection_id: int | None = None)
     rows = decision_counts(start=start, end=end, collection_id=collection_id)
     per_day: dict[tuple[date, str], Counter] = defaultdict(Counter)
     per_category: dict[str, Counter] = defaultdict(Counter)
-    policies: Counter = Counter()
-    for day, category, action, policy, count in rows:
+    for day, category, action, count in rows:
         per_day[day, category][action] += count
-        per_category[category][action] += count
-        if policy:
-            policies[policy] += count
+        per_category[category][action] += count  # an answer belongs to one day: sums exactly
     since, until = _bounds(start, end)
     answers = Message.objects.filter(created_at__gte=since, created_at__lt=until)
     if collection_id:
@@ -94,7 +121,7 @@ def guardrail_panel(*, start: date, end: date, collection_id: int | None = None)
             DecisionCount(end, category, counts["flag"], counts["block"])
             for category, counts in sorted(per_category.items(), key=lambda kv: -kv[1].total())
         ],
-        top_policies=policies.most_common(5),
+        top_policies=policy_counts(start=start, end=end, collection_id=collection_id)[:5],
         answers=answers.count(),
         quarantined=quarantine["total"],
         quarantined_unreviewed=quarantine["unreviewed"],
@@ -129,7 +156,7 @@ def blocks_by_category(*, day: date, days_before: int) -> dict[str, list[int]]:
     on `day` itself (the last value): what the jump alert compares."""
     first = day - timedelta(days=days_before)
     series: dict[str, list[int]] = defaultdict(lambda: [0] * (days_before + 1))
-    for when, category, action, _, count in decision_counts(start=first, end=day):
+    for when, category, action, count in decision_counts(start=first, end=day):
         if action == "block":
             series[category][(when - first).days] += count
     return dict(series)

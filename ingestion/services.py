@@ -581,19 +581,12 @@ def keep_quarantined(*, chunks: QuerySet[Chunk]) -> int:
 
 
 def _record_quarantine_decisions(ids: list[int], *, action: str) -> None:
-    """One audit event per chunk decided, named by its document and place, never its text."""
-    decided = (
-        Chunk.objects.filter(id__in=ids)
-        .select_related("document")
-        .only("id", "ordinal", "quarantine_reason", "document__title")
-    )
-    for chunk in decided.order_by("id"):
-        audit.record(
-            action=action,
-            target=chunk,
-            label=f"{chunk.document.title} #{chunk.ordinal}",
-            reason=chunk.quarantine_reason,
-        )
+    """One audit event per chunk decided, named by its document and place, never its text (nor
+    the quarantine reason, which quotes the flagged sentence: injected text has no place in
+    the trail or the SIEM's log)."""
+    decided = Chunk.objects.filter(id__in=ids).select_related("document")
+    for chunk in decided.only("id", "ordinal", "document__title").order_by("id"):
+        audit.record(action=action, target=chunk, label=f"{chunk.document.title} #{chunk.ordinal}")
 
 
 def fail_document(*, document: Document, version: DocumentVersion | None, reason: str) -> Document:

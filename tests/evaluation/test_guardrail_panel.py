@@ -28,6 +28,8 @@ def decision(check: str, category: str, action: str, policy: str = "") -> dict:
 
 ALLOW = decision("injection_rules", "injection", "allow")
 BLOCK_INJECTION = decision("injection_rules", "injection", "block")
+# The similarity check blocks most of what the rules block: still one blocked answer.
+BLOCK_INJECTION_TOO = decision("injection_similarity", "injection", "block")
 FLAG_COMPETITOR = decision("competitor_mentions", "competitor", "flag", policy="Rival utilities")
 BLOCK_ADVICE = decision("denied_topics", "financial_advice", "block", policy="Investment advice")
 
@@ -42,7 +44,7 @@ def answers(owner, day, decisions: list[dict], count: int = 1, **fields) -> None
 @pytest.mark.django_db
 def test_the_panel_counts_flags_and_blocks_by_day_category_and_policy(client, olga, alice):
     yesterday = TODAY - timedelta(days=1)
-    answers(alice, TODAY, [ALLOW, BLOCK_INJECTION], count=2, kind="refusal")
+    answers(alice, TODAY, [BLOCK_INJECTION, BLOCK_INJECTION_TOO], count=2, kind="refusal")
     answers(alice, yesterday, [ALLOW, FLAG_COMPETITOR])
     answers(alice, TODAY, [BLOCK_ADVICE, FLAG_COMPETITOR], kind="refusal")
     answers(alice, TODAY, [ALLOW], count=3)
@@ -117,7 +119,7 @@ def test_an_alert_is_raised_when_blocks_of_one_category_jump(
     settings.ALERT_GUARDRAIL_MIN_BLOCKS, settings.ALERT_GUARDRAIL_JUMP = 5, 3.0
     for days_ago in range(1, 8):
         answers(alice, TODAY - timedelta(days=days_ago), [BLOCK_INJECTION], count=daily_before)
-    answers(alice, TODAY, [BLOCK_INJECTION], count=today)
+    answers(alice, TODAY, [BLOCK_INJECTION, BLOCK_INJECTION_TOO], count=today)
     answers(alice, TODAY, [BLOCK_ADVICE])  # another category, one block: never an alert
 
     alerts.check_alerts(day=TODAY)
