@@ -11,8 +11,8 @@ Pure code: vectors in, choices out. A sentence's relevance adds up
     prefers a sentence holding a number, a date or a quantity.
 Sentences are then picked by maximal marginal relevance (Carbonell and Goldstein, 1998):
 similar to the question, unlike what is already chosen. A qualifier the question does not ask
-for ("privileged" when it asked about "ordinary staff") is not penalised as such; the sentence
-that shares the question's qualifiers simply covers more of its rare terms.
+for is penalised only when the question asks for the general case: "ordinary staff" prefers
+the rule for all passwords to the one for privileged accounts.
 
 Whether to answer at all is `should_answer`, on `Evidence` features, with thresholds fitted by
 `python manage.py bench_answers` (see settings.py for the figures).
@@ -78,6 +78,19 @@ _QUANTITY = re.compile(
     r"daily|weekly|monthly|annually|yearly|century)\b",
     re.IGNORECASE,
 )
+# "Ordinary staff" asks for the general rule, so a sentence about a special case the question
+# does not name ("Privileged accounts ... at least 20 characters") ranks below the general one.
+_GENERAL_QUALIFIER = re.compile(
+    r"\b(?:ordinary|normal|regular|standard|general|default|typical|usual|everyday|all)\b",
+    re.IGNORECASE,
+)
+_SPECIAL_QUALIFIERS = frozenset(
+    [
+        "privileged", "administrator", "administrators", "admin", "remote", "senior",
+        "temporary", "contractor", "contractors", "exceptional", "emergency", "elevated",
+        "external", "guest", "visitor", "visitors", "executive", "executives",
+    ]
+)  # fmt: skip
 # A sentence that opens by pointing back needs the one before it.
 _ANAPHORIC_START = re.compile(r"^(?:it|this|these|they|that|those|he|she|such)\b", re.IGNORECASE)
 
@@ -87,6 +100,7 @@ COVERAGE_WEIGHT = 0.6
 HEADING_WEIGHT = 0.5  # a heading term counts half as much as the same term in the sentence
 RANK_WEIGHT = 0.05
 TYPE_BONUS = 0.15
+SPECIAL_CASE_PENALTY = 0.2
 
 
 @dataclass(frozen=True)
@@ -106,6 +120,7 @@ class Evidence:
     coverage: float  # idf-weighted share of the question's terms the chosen sentences cover
     agreement: bool  # the quoted chunk is in both the dense and the keyword top ten
     sentence_similarity: float  # the first chosen sentence's own similarity to the question
+    known: float = 1.0  # idf-weighted share of the question's words the knowledge base uses
 
     def as_dict(self) -> dict:
         return {
@@ -113,6 +128,7 @@ class Evidence:
             "coverage": round(self.coverage, 4),
             "agreement": self.agreement,
             "sentence_similarity": round(self.sentence_similarity, 4),
+            "known": round(self.known, 4),
         }
 
 
@@ -122,12 +138,14 @@ class Thresholds:
     min_coverage: float
     min_sentence_similarity: float
     agreement_margin: float  # how much lower min_similarity is when both rankings agree
+    min_known: float = 0.0
 
 
 def should_answer(evidence: Evidence, thresholds: Thresholds) -> bool:
     floor = thresholds.min_similarity - (thresholds.agreement_margin if evidence.agreement else 0)
     return (
-        evidence.best_similarity >= floor
+        evidence.known >= thresholds.min_known
+        and evidence.best_similarity >= floor
         and evidence.coverage >= thresholds.min_coverage
         and evidence.sentence_similarity >= thresholds.min_sentence_similarity
     )
@@ -199,6 +217,12 @@ def relevance(
     if expects_quantity(question):
         typed = np.array([has_quantity(candidate.text) for candidate in candidates])
         scores = scores + TYPE_BONUS * np.where(typed, 1.0, -1.0)
+    if _GENERAL_QUALIFIER.search(question):
+        unasked = _SPECIAL_QUALIFIERS - set(question.lower().split())
+        special = np.array(
+            [bool(unasked & set(re.findall(r"[a-z]+", c.text.lower()))) for c in candidates]
+        )
+        scores = scores - SPECIAL_CASE_PENALTY * special
     return scores, similarity
 
 
@@ -244,6 +268,20 @@ def with_context(picks: list[int], candidates: list[Candidate], *, limit: int) -
             if index not in chosen and len(chosen) < limit:
                 chosen.append(index)
     return chosen
+
+
+def known_share(frequencies: dict[str, int], total: int) -> float:
+    """The idf-weighted share of the question's words (lexeme: how many of the knowledge base's
+    `total` chunks use it) that the knowledge base uses at all. A word it never uses weighs
+    most: "When did Lincoln die?" asked of articles that never name Lincoln scores low however
+    well "die" is covered. No words at all: 0."""
+    weights = {
+        lexeme: math.log(1 + (total - df + 0.5) / (df + 0.5)) for lexeme, df in frequencies.items()
+    }
+    weight = sum(weights.values())
+    return (
+        sum(w for lexeme, w in weights.items() if frequencies[lexeme]) / weight if weight else 0.0
+    )
 
 
 def answer_coverage(question: str, candidates: list[Candidate], chosen: list[int]) -> float:

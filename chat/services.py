@@ -29,7 +29,12 @@ from chat.prompting import InvalidAnswer, Source, build_messages, parse_answer
 from chat.reading import mark, quotes_by_source, source_labels
 from chat.variants import ANSWER_TEMPLATES, DEFAULT_TEMPLATE, assign_variant
 from guardrails.services import Screening, refusal_message, screen_answer, screen_question
-from ingestion.retrieval import RetrievedChunk, SearchMode, search_chunks
+from ingestion.retrieval import (
+    RetrievedChunk,
+    SearchMode,
+    question_term_frequencies,
+    search_chunks,
+)
 from ingestion.selectors import collections_readable_by
 from ingestion.services import embed_sentences
 from ingestion.text import split_sentences
@@ -234,6 +239,9 @@ def compose_answer(
             question_vector,
             evidence_chunks,
             best_similarity=_best_similarity(results),
+            # The question as typed: a name the knowledge base never mentions is what it
+            # cannot answer about. Only the share is kept, never the words.
+            known=extractive.known_share(*question_term_frequencies(searched_ids, question)),
         )
     answerable = evidence is not None and extractive.should_answer(evidence, _thresholds())
     if answerable and options.get("generator", settings.ANSWER_GENERATOR) == "llm":
@@ -391,6 +399,7 @@ def _thresholds() -> Thresholds:
         min_coverage=settings.ANSWER_MIN_COVERAGE,
         min_sentence_similarity=settings.ANSWER_MIN_SENTENCE_SIMILARITY,
         agreement_margin=settings.ANSWER_AGREEMENT_MARGIN,
+        min_known=settings.ANSWER_MIN_KNOWN,
     )
 
 
@@ -483,6 +492,7 @@ def _extractive_answer(
     evidence: list[RetrievedChunk],
     *,
     best_similarity: float,
+    known: float,
 ) -> tuple[list[dict], list[dict], Evidence]:
     """Sentences quoted verbatim from the evidence, each citing its chunk by source number,
     and the features that say whether they answer the question."""
@@ -518,6 +528,7 @@ def _extractive_answer(
         coverage=extractive.answer_coverage(question, candidates, chosen),
         agreement=(first.dense_rank or 99) <= 10 and (first.keyword_rank or 99) <= 10,
         sentence_similarity=float(similarity[picks[0]]) if picks else 0.0,
+        known=known,
     )
     cited: list[int] = []  # chunk ids in order of first citation
     sentences = []

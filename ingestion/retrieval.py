@@ -177,6 +177,32 @@ _COUNTS_SQL = """
 """
 
 
+def question_term_frequencies(
+    collection_ids: list[int], question: str
+) -> tuple[dict[str, int], int]:
+    """How many searchable chunks of the collections hold each of the question's lexemes
+    (PostgreSQL's English stemming, stop words dropped; 0 for a lexeme they never use), and how
+    many searchable chunks they hold: what the knowledge base knows of the question's words."""
+    if not collection_ids:
+        return {}, 0
+    with connection.cursor() as cursor:
+        cursor.execute(_FREQUENCIES_SQL, {"collections": collection_ids, "question": question})
+        rows = cursor.fetchall()
+    total = int(rows[0][2]) if rows else 0
+    return {lexeme: int(df) for lexeme, df, _ in rows}, total
+
+
+_FREQUENCIES_SQL = """
+    SELECT q.lexeme,
+        coalesce((SELECT sum(t.chunk_count) FROM ingestion_termstatistic AS t
+                  WHERE t.lexeme = q.lexeme
+                  AND t.collection_id = ANY(%(collections)s::bigint[])), 0),
+        coalesce((SELECT sum(s.chunk_count) FROM ingestion_keywordstatistic AS s
+                  WHERE s.collection_id = ANY(%(collections)s::bigint[])), 0)
+    FROM (SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', %(question)s))) AS q
+"""
+
+
 def _exact_is_better(readable_count: int, total_count: int) -> bool:
     return (
         readable_count * DENSE_EXACT_BELOW_ONE_IN < total_count

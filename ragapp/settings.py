@@ -363,6 +363,7 @@ RETRIEVAL_MIN_SIMILARITY = env.float("RETRIEVAL_MIN_SIMILARITY", default=0.3)
 ANSWER_MIN_COVERAGE = env.float("ANSWER_MIN_COVERAGE", default=0.3)
 ANSWER_MIN_SENTENCE_SIMILARITY = env.float("ANSWER_MIN_SENTENCE_SIMILARITY", default=0.3)
 ANSWER_AGREEMENT_MARGIN = env.float("ANSWER_AGREEMENT_MARGIN", default=0.0)
+ANSWER_MIN_KNOWN = env.float("ANSWER_MIN_KNOWN", default=0.0)
 # Chunks (best fused rank first) whose sentences may be quoted.
 ANSWER_EVIDENCE_CHUNKS = env.int("ANSWER_EVIDENCE_CHUNKS", default=5)
 ANSWER_MAX_SENTENCES = env.int("ANSWER_MAX_SENTENCES", default=3)

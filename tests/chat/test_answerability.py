@@ -1,6 +1,8 @@
 """Answer or decline, and which sentence answers: through the real chat view and services over
 the sample knowledge base, and the pure helpers on hand-made cases."""
 
+import math
+
 import numpy as np
 import pytest
 from django.urls import reverse
@@ -11,13 +13,14 @@ from chat.extractive import (
     Thresholds,
     expects_quantity,
     has_quantity,
+    known_share,
     relevance,
     should_answer,
     stem,
     with_context,
 )
 from chat.models import Message
-from chat.services import answer_question, start_conversation
+from chat.services import answer_question, compose_answer, start_conversation
 from tests.factories import UserFactory
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -60,16 +63,7 @@ def ask(question: str) -> Message:
 @pytest.mark.parametrize(
     ("question", "phrase", "not_first"),
     [
-        pytest.param(
-            "Minimum password length for an ordinary staff account?",
-            "16 characters",
-            "20",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="issue 13, open: the privileged-account rule (20 characters) is quoted "
-                "first; qualifier matching ('ordinary staff') is not built yet",
-            ),
-        ),
+        ("Minimum password length for an ordinary staff account?", "16 characters", "20"),
         ("How much will management borrow?", "$42.5 million", None),
     ],
 )
@@ -92,6 +86,31 @@ def test_should_answer_needs_every_feature_and_agreement_lowers_the_similarity_f
     assert should_answer(Evidence(0.35, 0.6, True, 0.35), thresholds)
     assert not should_answer(Evidence(0.45, 0.4, True, 0.35), thresholds)
     assert not should_answer(Evidence(0.45, 0.6, True, 0.2), thresholds)
+    strict = Thresholds(0.4, 0.5, 0.3, agreement_margin=0.1, min_known=0.7)
+    assert should_answer(Evidence(0.45, 0.6, False, 0.35, known=0.7), strict)
+    assert not should_answer(Evidence(0.45, 0.6, False, 0.35, known=0.69), strict)
+
+
+def test_known_share_weighs_the_words_the_knowledge_base_never_uses_most():
+    # 100 chunks; "die" in 10 of them, "lincoln" in none: idf ln(1 + 90.5/10.5) and ln(201).
+    share = known_share({"die": 10, "lincoln": 0}, 100)
+
+    known, unknown = math.log(1 + 90.5 / 10.5), math.log(1 + 100.5 / 0.5)
+    assert share == pytest.approx(known / (known + unknown))
+    assert share < 0.3
+    assert known_share({"die": 10, "born": 40}, 100) == 1.0
+    assert known_share({}, 100) == 0.0
+
+
+@pytest.mark.django_db
+def test_the_knowledge_base_knows_the_words_of_a_question_it_can_answer(tidewater):
+    alice = UserFactory(username="alice")
+
+    about_passwords = compose_answer(user=alice, question="How long must a passphrase be?")
+    about_france = compose_answer(user=alice, question="What is the capital of France?")
+
+    assert about_passwords.evidence.known == 1.0
+    assert about_france.evidence.known < 0.7  # "France" is in no chunk
 
 
 def test_answer_types_and_stems():

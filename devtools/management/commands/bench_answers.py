@@ -27,7 +27,7 @@ import itertools
 import json
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -56,7 +56,8 @@ GRID = {
     "min_similarity": np.round(np.arange(0.0, 0.701, 0.025), 3),
     "min_coverage": np.round(np.arange(0.0, 1.001, 0.05), 3),
     "min_sentence_similarity": np.round(np.arange(0.0, 0.601, 0.025), 3),
-    "agreement_margin": np.array([0.0, 0.05, 0.1, 0.15]),
+    "agreement_margin": np.array([0.0, 0.05, 0.1]),
+    "min_known": np.round(np.arange(0.0, 1.001, 0.05), 3),
 }
 
 
@@ -90,6 +91,12 @@ class Command(BaseCommand):
             type=int,
             default=0,
             help="Use only this many articles (a fixed sample), half of them loaded; 0: all.",
+        )
+        parser.add_argument(
+            "--dump",
+            type=Path,
+            help="Write every outcome (question, class, features, correctness) here as JSON "
+            "lines, to read the failures.",
         )
 
     def handle(self, *args, **options) -> None:
@@ -143,6 +150,12 @@ class Command(BaseCommand):
             for question, _ in unanswerable
         ]
         per_question = (time.perf_counter() - started) * 1000 / max(len(outcomes), 1)
+        if options["dump"]:
+            with options["dump"].open("w", encoding="utf-8") as dump:
+                for row in outcomes:
+                    features = row.evidence.as_dict() if row.evidence else None
+                    record = {**asdict(row), "evidence": features}
+                    dump.write(json.dumps(record) + "\n")
         shuffled = list(range(len(outcomes)))
         random.Random(SEED).shuffle(shuffled)
         half = len(shuffled) // 2
@@ -154,6 +167,7 @@ class Command(BaseCommand):
             min_coverage=settings.ANSWER_MIN_COVERAGE,
             min_sentence_similarity=settings.ANSWER_MIN_SENTENCE_SIMILARITY,
             agreement_margin=settings.ANSWER_AGREEMENT_MARGIN,
+            min_known=settings.ANSWER_MIN_KNOWN,
         )
         self.stdout.write(
             f"compose_answer: {per_question:.1f} ms per question (mean, this machine)\n"
@@ -289,7 +303,8 @@ def _describe(thresholds: Thresholds) -> str:
         f"RETRIEVAL_MIN_SIMILARITY={thresholds.min_similarity:.3f} "
         f"ANSWER_MIN_COVERAGE={thresholds.min_coverage:.2f} "
         f"ANSWER_MIN_SENTENCE_SIMILARITY={thresholds.min_sentence_similarity:.3f} "
-        f"ANSWER_AGREEMENT_MARGIN={thresholds.agreement_margin:.2f}"
+        f"ANSWER_AGREEMENT_MARGIN={thresholds.agreement_margin:.2f} "
+        f"ANSWER_MIN_KNOWN={thresholds.min_known:.2f}"
     )
 
 
@@ -325,32 +340,40 @@ def fit_thresholds(rows: list[Outcome]) -> Thresholds:
     targets on `rows`; if none does, the best balanced decline accuracy."""
     features = np.array(
         [
-            [e.best_similarity, e.coverage, e.sentence_similarity, float(e.agreement)]
+            [e.best_similarity, e.coverage, e.sentence_similarity, float(e.agreement), e.known]
             if (e := r.evidence)
-            else [-1.0, -1.0, -1.0, 0.0]
+            else [-1.0, -1.0, -1.0, 0.0, -1.0]
             for r in rows
         ]
     )
     answerable = np.array([r.answerable for r in rows])
     correct = np.array([r.correct for r in rows])
+    # One mask per threshold value, ANDed per grid point (the grid has ~10^6 points).
+    covered = {v: features[:, 1] >= v for v in GRID["min_coverage"]}
+    similar = {v: features[:, 2] >= v for v in GRID["min_sentence_similarity"]}
     best_key, best = None, None
-    for similarity, cover, sentence, margin in itertools.product(*GRID.values()):
-        floor = similarity - margin * features[:, 3]
-        answers = (
-            (features[:, 0] >= floor) & (features[:, 1] >= cover) & (features[:, 2] >= sentence)
-        )
-        declined_unanswerable = 1 - answers[~answerable].mean()
-        declined_answerable = 1 - answers[answerable].mean()
-        correctness = (correct * answers)[answerable].mean()
-        feasible = (
-            declined_unanswerable >= MIN_DECLINED_UNANSWERABLE
-            and declined_answerable <= MAX_DECLINED_ANSWERABLE
-        )
-        balanced = (declined_unanswerable + 1 - declined_answerable) / 2
-        key = (feasible, correctness if feasible else balanced, balanced)
-        if best_key is None or key > best_key:
-            best_key = key
-            best = Thresholds(float(similarity), float(cover), float(sentence), float(margin))
+    for similarity, margin, known in itertools.product(
+        GRID["min_similarity"], GRID["agreement_margin"], GRID["min_known"]
+    ):
+        outer = (features[:, 0] >= similarity - margin * features[:, 3]) & (features[:, 4] >= known)
+        for (cover, by_cover), (sentence, by_sentence) in itertools.product(
+            covered.items(), similar.items()
+        ):
+            answers = outer & by_cover & by_sentence
+            declined_unanswerable = 1 - answers[~answerable].mean()
+            declined_answerable = 1 - answers[answerable].mean()
+            feasible = (
+                declined_unanswerable >= MIN_DECLINED_UNANSWERABLE
+                and declined_answerable <= MAX_DECLINED_ANSWERABLE
+            )
+            balanced = (declined_unanswerable + 1 - declined_answerable) / 2
+            correctness = (correct * answers)[answerable].mean() if feasible else balanced
+            key = (feasible, correctness, balanced)
+            if best_key is None or key > best_key:
+                best_key = key
+                best = Thresholds(
+                    float(similarity), float(cover), float(sentence), float(margin), float(known)
+                )
     assert best is not None
     return best
 
