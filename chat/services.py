@@ -23,7 +23,7 @@ from django.utils.http import urlencode
 import audit.services as audit
 from chat import extractive, followups, quotas
 from chat.answer_layout import answer_blocks, table_row
-from chat.extractive import Candidate, Evidence, Thresholds
+from chat.extractive import Candidate, Decision, Evidence
 from chat.models import Conversation, Message
 from chat.prompting import InvalidAnswer, Source, build_messages, parse_answer
 from chat.reading import mark, quotes_by_source, source_labels
@@ -241,9 +241,11 @@ def compose_answer(
             best_similarity=_best_similarity(results),
             # The question as typed: a name the knowledge base never mentions is what it
             # cannot answer about. Only the share is kept, never the words.
-            known=extractive.known_share(*question_term_frequencies(searched_ids, question)),
+            known=extractive.known_share(
+                *question_term_frequencies(searched_ids, extractive.names(question))
+            ),
         )
-    answerable = evidence is not None and extractive.should_answer(evidence, _thresholds())
+    answerable = evidence is not None and extractive.should_answer(evidence, _decision())
     if answerable and options.get("generator", settings.ANSWER_GENERATOR) == "llm":
         if llm_refusal:
             generation.fallback_reason = llm_refusal
@@ -393,13 +395,11 @@ def _without(
     )
 
 
-def _thresholds() -> Thresholds:
-    return Thresholds(
-        min_similarity=settings.RETRIEVAL_MIN_SIMILARITY,
-        min_coverage=settings.ANSWER_MIN_COVERAGE,
-        min_sentence_similarity=settings.ANSWER_MIN_SENTENCE_SIMILARITY,
-        agreement_margin=settings.ANSWER_AGREEMENT_MARGIN,
-        min_known=settings.ANSWER_MIN_KNOWN,
+def _decision() -> Decision:
+    return Decision(
+        weights=tuple(settings.ANSWER_DECISION_WEIGHTS),
+        bias=settings.ANSWER_DECISION_BIAS,
+        threshold=settings.ANSWER_MIN_SCORE,
     )
 
 

@@ -183,7 +183,7 @@ def question_term_frequencies(
     """How many searchable chunks of the collections hold each of the question's lexemes
     (PostgreSQL's English stemming, stop words dropped; 0 for a lexeme they never use), and how
     many searchable chunks they hold: what the knowledge base knows of the question's words."""
-    if not collection_ids:
+    if not collection_ids or not question.strip():
         return {}, 0
     with connection.cursor() as cursor:
         cursor.execute(_FREQUENCIES_SQL, {"collections": collection_ids, "question": question})

@@ -9,11 +9,13 @@ from django.urls import reverse
 
 from chat.extractive import (
     Candidate,
+    Decision,
     Evidence,
-    Thresholds,
+    answer_score,
     expects_quantity,
     has_quantity,
     known_share,
+    names,
     relevance,
     should_answer,
     stem,
@@ -78,17 +80,17 @@ def test_the_quoted_sentence_holds_the_answer(tidewater, question, phrase, not_f
     assert message.retrieved and message.evidence.coverage > 0
 
 
-def test_should_answer_needs_every_feature_and_agreement_lowers_the_similarity_floor():
-    thresholds = Thresholds(0.4, 0.5, 0.3, agreement_margin=0.1)
-    good = Evidence(0.45, 0.6, agreement=False, sentence_similarity=0.35)
-    assert should_answer(good, thresholds)
-    assert not should_answer(Evidence(0.35, 0.6, False, 0.35), thresholds)
-    assert should_answer(Evidence(0.35, 0.6, True, 0.35), thresholds)
-    assert not should_answer(Evidence(0.45, 0.4, True, 0.35), thresholds)
-    assert not should_answer(Evidence(0.45, 0.6, True, 0.2), thresholds)
-    strict = Thresholds(0.4, 0.5, 0.3, agreement_margin=0.1, min_known=0.7)
-    assert should_answer(Evidence(0.45, 0.6, False, 0.35, known=0.7), strict)
-    assert not should_answer(Evidence(0.45, 0.6, False, 0.35, known=0.69), strict)
+def test_should_answer_compares_the_logistic_score_with_the_threshold():
+    # One weight per feature: best similarity, coverage, quote similarity, known, agreement.
+    decision = Decision(weights=(2.0, 1.0, 0.0, 4.0, 1.0), bias=-5.0, threshold=0.5)
+    # z = -5 + 2*0.5 + 1*0.6 + 4*0.9 + 0 = 0.2: p = 0.5498
+    evidence = Evidence(0.5, 0.6, agreement=False, sentence_similarity=0.3, known=0.9)
+
+    assert answer_score(evidence, decision) == pytest.approx(1 / (1 + math.exp(-0.2)))
+    assert should_answer(evidence, decision)
+    assert not should_answer(Evidence(0.5, 0.6, False, 0.3, known=0.8), decision)  # z = -0.2
+    assert should_answer(Evidence(0.5, 0.6, True, 0.3, known=0.8), decision)  # z = 0.8
+    assert not should_answer(evidence, Decision(decision.weights, decision.bias, 0.6))
 
 
 def test_known_share_weighs_the_words_the_knowledge_base_never_uses_most():
@@ -99,7 +101,13 @@ def test_known_share_weighs_the_words_the_knowledge_base_never_uses_most():
     assert share == pytest.approx(known / (known + unknown))
     assert share < 0.3
     assert known_share({"die": 10, "born": 40}, 100) == 1.0
-    assert known_share({}, 100) == 0.0
+    assert known_share({}, 100) == 1.0  # no names: nothing unknown
+
+
+def test_names_are_capitalised_words_other_than_function_words():
+    assert names("What is the capital of France?") == "France"
+    assert names("How often is Kestrel Point sampled? I ask for <PERSON>.") == "Kestrel Point"
+    assert names("Minimum password length for an ordinary staff account?") == ""
 
 
 @pytest.mark.django_db

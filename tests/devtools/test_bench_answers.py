@@ -3,8 +3,8 @@ CMU/Pitt QA files and minutes of embedding)."""
 
 import pytest
 
-from chat.extractive import Evidence, Thresholds
-from devtools.management.commands.bench_answers import Outcome, fit_thresholds, is_yes_no, score
+from chat.extractive import Decision, Evidence
+from devtools.management.commands.bench_answers import Outcome, fit_decision, is_yes_no, score
 
 
 def outcome(answerable: bool, similarity: float, correct: float = 1.0) -> Outcome:
@@ -12,14 +12,14 @@ def outcome(answerable: bool, similarity: float, correct: float = 1.0) -> Outcom
     return Outcome("q", answerable, ["x"], evidence, "x", 1.0, correct if answerable else 0.0, 0.0)
 
 
-def test_the_fitted_similarity_floor_separates_the_classes_and_keeps_correct_answers():
+def test_the_fitted_decision_separates_the_classes_and_keeps_correct_answers():
     rows = [outcome(True, s) for s in (0.5, 0.55, 0.6, 0.65)] + [
         outcome(False, s) for s in (0.1, 0.2, 0.3, 0.35)
     ]
 
-    fitted = fit_thresholds(rows)
+    fitted = fit_decision(rows)
 
-    assert 0.35 < fitted.min_similarity <= 0.5
+    assert fitted.weights[0] > 0  # similarity is what separates these rows
     figures = score(rows, fitted)
     assert figures["recall"] == 1.0 and figures["answerable_declined"] == 0.0
     assert figures["correct"] == 1.0 and figures["precision"] == 1.0
@@ -30,9 +30,10 @@ def test_score_by_hand():
         outcome(False, 0.1),
         outcome(False, 0.5),
     ]
-    thresholds = Thresholds(0.4, 0.0, 0.0, 0.0)
+    # Answers when the best similarity reaches 0.4: z = 10 * (similarity - 0.4).
+    decision = Decision(weights=(10.0, 0.0, 0.0, 0.0, 0.0), bias=-4.0, threshold=0.5)
 
-    figures = score(rows, thresholds)
+    figures = score(rows, decision)
 
     # answered: rows 0, 2 and the second unanswerable; declined: row 1 and the first unanswerable
     assert figures["correct"] == pytest.approx(1 / 3)  # only row 0 answered and correct

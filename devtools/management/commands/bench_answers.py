@@ -1,5 +1,5 @@
 """Answer correctness and declines of the extractive generator on the CMU/Pitt QA set, with the
-thresholds of `should_answer` fitted on a tuning half and reported on the other half.
+decision of `should_answer` fitted on a tuning half and reported on the other half.
 
 The set (../shared/benchmarks/cmu-qa-v1.2, see its SOURCE.md) holds 135 Wikipedia articles and
 2,206 questions written from them, with reference answers. A fixed half of the articles (seed
@@ -11,10 +11,11 @@ The set (../shared/benchmarks/cmu-qa-v1.2, see its SOURCE.md) holds 135 Wikipedi
     at least half of its content terms. Those are left out of both classes and counted.
 The questions are split in two halves (seed 13). Every question is answered once by the real
 `compose_answer`, which also returns the quote it judged and the features of the decision, so
-any thresholds can be replayed exactly. The thresholds are fitted on the tuning half only: the
-grid point with the best answer correctness among those declining >= 90% of unanswerable and
-<= 10% of answerable tuning questions (else the best balanced decline accuracy). The reporting
-half is scored with them and with the thresholds in settings.
+any decision can be replayed exactly. The decision is fitted on the tuning half only: a
+logistic regression of "answerable" on the features, and the least score with the best answer
+correctness among those declining >= 90% of unanswerable and <= 10% of answerable tuning
+questions (else the best balanced decline accuracy). The reporting half is scored with it and
+with the decision in settings.
 
 Reference figures printed beside ours: the retrieval answer ceiling (a reference is in one of
 the retrieved chunks: no extractive answer can do better), and a baseline that quotes the
@@ -23,19 +24,19 @@ best-ranked chunk's first sentence and never declines.
 
 from __future__ import annotations
 
-import itertools
 import json
 import random
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from sklearn.linear_model import LogisticRegression
 
-from chat.extractive import Evidence, Thresholds, should_answer, terms
+from chat.extractive import FEATURES, Decision, Evidence, answer_score, should_answer, terms
 from chat.services import compose_answer
 from devtools.management.commands.bench_retrieval import _chunk_texts
 from evaluation.answer_metrics import answer_correctness, normalize_answer, reference_in_passages
@@ -52,13 +53,6 @@ LOAD_BATCH = 16
 # Acceptance (issue 13): decline >= 90% of unanswerable, <= 10% of answerable questions.
 MIN_DECLINED_UNANSWERABLE = 0.9
 MAX_DECLINED_ANSWERABLE = 0.1
-GRID = {
-    "min_similarity": np.round(np.arange(0.0, 0.701, 0.025), 3),
-    "min_coverage": np.round(np.arange(0.0, 1.001, 0.05), 3),
-    "min_sentence_similarity": np.round(np.arange(0.0, 0.601, 0.025), 3),
-    "agreement_margin": np.array([0.0, 0.05, 0.1]),
-    "min_known": np.round(np.arange(0.0, 1.001, 0.05), 3),
-}
 
 
 @dataclass
@@ -71,6 +65,7 @@ class Outcome:
     ceiling: float
     correct: float  # the quote contains a reference
     baseline_correct: float
+    retrieved: list[int] = field(default_factory=list)  # chunk ids, best first
 
 
 def is_yes_no(answer: str) -> bool:
@@ -161,13 +156,11 @@ class Command(BaseCommand):
         half = len(shuffled) // 2
         tuning = [outcomes[i] for i in shuffled[:half]]
         reporting = [outcomes[i] for i in shuffled[half:]]
-        fitted = fit_thresholds(tuning)
-        configured = Thresholds(
-            min_similarity=settings.RETRIEVAL_MIN_SIMILARITY,
-            min_coverage=settings.ANSWER_MIN_COVERAGE,
-            min_sentence_similarity=settings.ANSWER_MIN_SENTENCE_SIMILARITY,
-            agreement_margin=settings.ANSWER_AGREEMENT_MARGIN,
-            min_known=settings.ANSWER_MIN_KNOWN,
+        fitted = fit_decision(tuning)
+        configured = Decision(
+            weights=tuple(settings.ANSWER_DECISION_WEIGHTS),
+            bias=settings.ANSWER_DECISION_BIAS,
+            threshold=settings.ANSWER_MIN_SCORE,
         )
         self.stdout.write(
             f"compose_answer: {per_question:.1f} ms per question (mean, this machine)\n"
@@ -214,6 +207,7 @@ class Command(BaseCommand):
             baseline_correct=answer_correctness(first[0] if first else "", references)
             if answerable
             else 0.0,
+            retrieved=[row["chunk_id"] for row in message.retrieved],
         )
 
     def _questions(
@@ -298,25 +292,23 @@ def _answered_elsewhere(question, references, normalised_chunks, chunk_terms) ->
     return False
 
 
-def _describe(thresholds: Thresholds) -> str:
+def _describe(decision: Decision) -> str:
+    weights = ",".join(f"{w:.3f}" for w in decision.weights)
     return (
-        f"RETRIEVAL_MIN_SIMILARITY={thresholds.min_similarity:.3f} "
-        f"ANSWER_MIN_COVERAGE={thresholds.min_coverage:.2f} "
-        f"ANSWER_MIN_SENTENCE_SIMILARITY={thresholds.min_sentence_similarity:.3f} "
-        f"ANSWER_AGREEMENT_MARGIN={thresholds.agreement_margin:.2f} "
-        f"ANSWER_MIN_KNOWN={thresholds.min_known:.2f}"
+        f"ANSWER_DECISION_WEIGHTS={weights} ANSWER_DECISION_BIAS={decision.bias:.3f} "
+        f"ANSWER_MIN_SCORE={decision.threshold:.3f} (features: {', '.join(FEATURES)})"
     )
 
 
-def score(rows: list[Outcome], thresholds: Thresholds | None, *, baseline: bool = False) -> dict:
-    """The reported figures; `thresholds` None answers everything."""
+def score(rows: list[Outcome], decision: Decision | None, *, baseline: bool = False) -> dict:
+    """The reported figures; `decision` None answers everything."""
     answerable = [r for r in rows if r.answerable]
     unanswerable = [r for r in rows if not r.answerable]
 
     def answers(row: Outcome) -> bool:
-        if thresholds is None:
+        if decision is None:
             return True
-        return row.evidence is not None and should_answer(row.evidence, thresholds)
+        return row.evidence is not None and should_answer(row.evidence, decision)
 
     answered = {id(r): answers(r) for r in rows}
     correct = _mean(
@@ -335,47 +327,33 @@ def score(rows: list[Outcome], thresholds: Thresholds | None, *, baseline: bool 
     }
 
 
-def fit_thresholds(rows: list[Outcome]) -> Thresholds:
-    """The grid point with the best answer correctness among those meeting the decline
-    targets on `rows`; if none does, the best balanced decline accuracy."""
-    features = np.array(
-        [
-            [e.best_similarity, e.coverage, e.sentence_similarity, float(e.agreement), e.known]
-            if (e := r.evidence)
-            else [-1.0, -1.0, -1.0, 0.0, -1.0]
-            for r in rows
-        ]
-    )
-    answerable = np.array([r.answerable for r in rows])
-    correct = np.array([r.correct for r in rows])
-    # One mask per threshold value, ANDed per grid point (the grid has ~10^6 points).
-    covered = {v: features[:, 1] >= v for v in GRID["min_coverage"]}
-    similar = {v: features[:, 2] >= v for v in GRID["min_sentence_similarity"]}
-    best_key, best = None, None
-    for similarity, margin, known in itertools.product(
-        GRID["min_similarity"], GRID["agreement_margin"], GRID["min_known"]
-    ):
-        outer = (features[:, 0] >= similarity - margin * features[:, 3]) & (features[:, 4] >= known)
-        for (cover, by_cover), (sentence, by_sentence) in itertools.product(
-            covered.items(), similar.items()
-        ):
-            answers = outer & by_cover & by_sentence
-            declined_unanswerable = 1 - answers[~answerable].mean()
-            declined_answerable = 1 - answers[answerable].mean()
-            feasible = (
-                declined_unanswerable >= MIN_DECLINED_UNANSWERABLE
-                and declined_answerable <= MAX_DECLINED_ANSWERABLE
-            )
-            balanced = (declined_unanswerable + 1 - declined_answerable) / 2
-            correctness = (correct * answers)[answerable].mean() if feasible else balanced
-            key = (feasible, correctness, balanced)
-            if best_key is None or key > best_key:
-                best_key = key
-                best = Thresholds(
-                    float(similarity), float(cover), float(sentence), float(margin), float(known)
-                )
-    assert best is not None
-    return best
+def fit_decision(rows: list[Outcome]) -> Decision:
+    """A logistic regression of "answerable" on the evidence features, and the least score
+    that answers: the one with the best answer correctness among those declining >= 90% of
+    unanswerable and <= 10% of answerable questions of `rows`; if none does, the best balanced
+    decline accuracy."""
+    judged = [r for r in rows if r.evidence is not None]
+    features = np.array([[float(getattr(r.evidence, n)) for n in FEATURES] for r in judged])
+    answerable = np.array([r.answerable for r in judged])
+    correct = np.array([r.correct for r in judged])
+    model = LogisticRegression(C=10.0).fit(features, answerable)
+    decision = Decision(tuple(float(w) for w in model.coef_[0]), float(model.intercept_[0]), 0.5)
+    scores = np.array([answer_score(r.evidence, decision) for r in judged])
+    best_key, best_threshold = None, 0.5
+    for threshold in np.unique(scores):
+        answers = scores >= threshold
+        declined_unanswerable = 1 - answers[~answerable].mean()
+        declined_answerable = 1 - answers[answerable].mean()
+        feasible = (
+            declined_unanswerable >= MIN_DECLINED_UNANSWERABLE
+            and declined_answerable <= MAX_DECLINED_ANSWERABLE
+        )
+        balanced = (declined_unanswerable + 1 - declined_answerable) / 2
+        correctness = (correct * answers)[answerable].mean() if feasible else balanced
+        key = (feasible, correctness, balanced)
+        if best_key is None or key > best_key:
+            best_key, best_threshold = key, float(threshold)
+    return Decision(decision.weights, decision.bias, best_threshold)
 
 
 def _mean(values) -> float:
