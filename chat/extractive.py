@@ -281,6 +281,7 @@ def with_context(picks: list[int], candidates: list[Candidate], *, limit: int) -
 
 # A capitalised word not opening a sentence: "France", "Kestrel Point" (not "Minimum ...?").
 _NAME = re.compile(r"(?<![.?!]\s)(?<!^)(?<![.?!])\b[A-Z][\w'’-]*")
+_ASKED = re.compile(r"[^.?!]*\?")
 
 
 def names(question: str) -> str:
@@ -288,10 +289,11 @@ def names(question: str) -> str:
     sentence's first word.
     Names, not all words, because an unknown common word is usually the asker's vocabulary
     ("ordinary staff" of a policy that says "all staff"), while an unknown name is a topic the
-    knowledge base does not hold ("the capital of France", "When did Lincoln die?")."""
-    words = [
-        w for w in _NAME.findall(_PLACEHOLDER.sub(" ", question)) if w.lower() not in STOP_WORDS
-    ]
+    knowledge base does not hold ("the capital of France", "When did Lincoln die?").
+    Only the sentences that ask, when some do: "I am <EMAIL>, NI number <UK_NINO>." or "I work
+    at Acme." around a question says who asks, not what about."""
+    asked = " ".join(m.strip() for m in _ASKED.findall(question)) or question
+    words = [w for w in _NAME.findall(_PLACEHOLDER.sub(" ", asked)) if w.lower() not in STOP_WORDS]
     return " ".join(words)
 
 

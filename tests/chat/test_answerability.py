@@ -108,6 +108,8 @@ def test_names_are_capitalised_words_other_than_function_words():
     assert names("What is the capital of France?") == "France"
     assert names("How often is Kestrel Point sampled? I ask for <PERSON>.") == "Kestrel Point"
     assert names("Minimum password length for an ordinary staff account?") == ""
+    assert names("Who handles a claim? I am <EMAIL_ADDRESS>, NI number <UK_NINO>.") == ""
+    assert names("I work at Acme Ltd. Is Kestrel Point sampled daily") == "Acme Ltd Kestrel Point"
 
 
 @pytest.mark.django_db
