@@ -349,8 +349,9 @@ RETRIEVAL_MODE = env.str("RETRIEVAL_MODE", default="hybrid")
 # Drift's coverage gap: a question whose best chunk is less similar than this (cosine).
 RETRIEVAL_MIN_SIMILARITY = env.float("RETRIEVAL_MIN_SIMILARITY", default=0.3)
 # Answer or decline (chat/extractive.py should_answer): a logistic score of the evidence
-# features (best chunk similarity, coverage, quote similarity, known words, agreement), fitted
-# by `python manage.py bench_answers`. FITTED_PLACEHOLDER
+# features (best chunk similarity, coverage, quote similarity, known names, agreement), fitted
+# by `python manage.py bench_answers --articles 48` on its tuning half; on the reporting half it
+# declines 0.855 of unanswerable and 0.121 of answerable questions (README, Answer benchmark).
 ANSWER_DECISION_WEIGHTS = env.list(
     "ANSWER_DECISION_WEIGHTS", cast=float, default=[4.083, 1.720, 4.047, 4.371, 1.454]
 )
