@@ -4,7 +4,13 @@ CMU/Pitt QA files and minutes of embedding)."""
 import pytest
 
 from chat.extractive import Decision, Evidence
-from devtools.management.commands.bench_answers import Outcome, fit_decision, is_yes_no, score
+from devtools.management.commands.bench_answers import (
+    Outcome,
+    fit_decision,
+    is_yes_no,
+    score,
+    split_articles,
+)
 
 
 def outcome(answerable: bool, similarity: float, correct: float = 1.0) -> Outcome:
@@ -47,3 +53,20 @@ def test_score_by_hand():
 def test_yes_no_references():
     assert is_yes_no("Yes.") and is_yes_no("no, he did not") and is_yes_no("")
     assert not is_yes_no("1865") and not is_yes_no("Nobody")
+
+
+def test_copies_of_one_article_are_loaded_or_left_out_together():
+    titles = {f"S08_{i}": f"Topic {i}" for i in range(10)} | {
+        "S09_1": "topic 1",
+        "S10_1": "Topic 1 ",
+        "S09_2": "Topic 2",
+    }
+
+    used, loaded = split_articles(titles)
+
+    assert used == set(titles)
+    for copies in ({"S08_1", "S09_1", "S10_1"}, {"S08_2", "S09_2"}):
+        assert copies <= loaded or not copies & loaded
+    assert len({titles[i].strip().lower() for i in loaded}) == 5  # half of the ten topics
+    sample, sample_loaded = split_articles(titles, limit=4)
+    assert 4 <= len(sample) <= 6 and sample_loaded < sample

@@ -2,8 +2,9 @@
 decision of `should_answer` fitted on a tuning half and reported on the other half.
 
 The set (../shared/benchmarks/cmu-qa-v1.2, see its SOURCE.md) holds 135 Wikipedia articles and
-2,206 questions written from them, with reference answers. A fixed half of the articles (seed
-13) is loaded into a collection of its own; then
+2,206 questions written from them, with reference answers. A fixed half of the articles' topics
+(seed 13; the copies of one article in the 2008-2010 question sets go together) is loaded into a
+collection of its own; then
   - a question about a loaded article is *answerable* when one of its references is not
     yes/no (a quote cannot say "yes"); yes/no questions about loaded articles are left out;
   - a question about an article left out is *unanswerable*, except when another, loaded
@@ -48,7 +49,7 @@ from providers.embeddings import get_embedder
 
 DEFAULT_DIRECTORY = Path(settings.BASE_DIR).parent / "shared" / "benchmarks" / "cmu-qa-v1.2"
 SEED = 13
-COLLECTION_SLUG = "bench-answers-cmu-qa"
+COLLECTION_SLUG = "bench-answers-cmu-qa-topics"
 LOAD_BATCH = 16
 # Acceptance (issue 13): decline >= 90% of unanswerable, <= 10% of answerable questions.
 MIN_DECLINED_UNANSWERABLE = 0.9
@@ -85,7 +86,8 @@ class Command(BaseCommand):
             "--articles",
             type=int,
             default=0,
-            help="Use only this many articles (a fixed sample), half of them loaded; 0: all.",
+            help="Use only about this many articles (whole topics of a fixed sample), half of the "
+            "topics loaded; 0: all.",
         )
         parser.add_argument(
             "--dump",
@@ -99,12 +101,9 @@ class Command(BaseCommand):
         if not (derived / "corpus.jsonl").exists():
             raise CommandError(f"No derived/corpus.jsonl under {options['data']}.")
         articles = {doc_id: (title, text) for doc_id, title, text in read_corpus(derived)}
-        order = sorted(articles)
-        random.Random(SEED).shuffle(order)
-        if options["articles"]:
-            order = order[: options["articles"]]
-        used_ids = set(order)
-        loaded_ids = set(order[: len(order) // 2])
+        used_ids, loaded_ids = split_articles(
+            {doc_id: title for doc_id, (title, _) in articles.items()}, options["articles"]
+        )
         # A collection per sample size: a larger sample's collection holds articles that a
         # smaller one leaves out.
         slug = f"{COLLECTION_SLUG}-{len(used_ids)}"
@@ -325,6 +324,28 @@ def score(rows: list[Outcome], decision: Decision | None, *, baseline: bool = Fa
         "false_answer": _mean([answered[id(r)] for r in unanswerable]),
         "answerable_declined": _mean([not answered[id(r)] for r in answerable]),
     }
+
+
+def split_articles(titles: dict[str, str], limit: int | None = None) -> tuple[set, set]:
+    """The articles used (all, or the first topics of a seeded shuffle until `limit` articles)
+    and the loaded half of them, drawn by topic: the set holds up to three copies of one
+    Wikipedia article (its 2008, 2009 and 2010 question sets), and a question about a copy
+    left out is not unanswerable when another copy is loaded."""
+    topics: dict[str, list[str]] = {}
+    for doc_id in sorted(titles):
+        topics.setdefault(titles[doc_id].strip().lower(), []).append(doc_id)
+    order = sorted(topics)
+    random.Random(SEED).shuffle(order)
+    used: list[str] = []
+    for topic in order:
+        if limit and sum(len(topics[t]) for t in used) >= limit:
+            break
+        used.append(topic)
+    loaded = used[: len(used) // 2]
+    return (
+        {doc_id for topic in used for doc_id in topics[topic]},
+        {doc_id for topic in loaded for doc_id in topics[topic]},
+    )
 
 
 def fit_decision(rows: list[Outcome]) -> Decision:
