@@ -104,6 +104,7 @@ HEADING_WEIGHT = 0.5  # a heading term counts half as much as the same term in t
 RANK_WEIGHT = 0.05
 TYPE_BONUS = 0.15
 SPECIAL_CASE_PENALTY = 0.2
+DUPLICATE = 0.95  # cosine at which two sentences are near-copies
 
 
 @dataclass(frozen=True)
@@ -254,7 +255,11 @@ def maximal_marginal_relevance(
         else:
             redundancy = np.zeros(len(remaining))
         scores = trade_off * relevance[remaining] - (1 - trade_off) * redundancy
-        chosen.append(remaining.pop(int(np.argmax(scores))))
+        pick = remaining.pop(int(np.argmax(scores)))
+        chosen.append(pick)
+        # A near-copy of a chosen sentence (one sentence in two chunks, or repeated in a
+        # document) says nothing new: quoted twice, it read as a bug.
+        remaining = [i for i in remaining if float(sentences[i] @ sentences[pick]) < DUPLICATE]
     return chosen
 
 

@@ -361,7 +361,7 @@ ANSWER_DECISION_WEIGHTS = env.list(
 ANSWER_DECISION_BIAS = env.float("ANSWER_DECISION_BIAS", default=-11.458)
 ANSWER_MIN_SCORE = env.float("ANSWER_MIN_SCORE", default=0.240)
 # Chunks (best fused rank first) whose sentences may be quoted.
-ANSWER_EVIDENCE_CHUNKS = env.int("ANSWER_EVIDENCE_CHUNKS", default=5)
+ANSWER_EVIDENCE_CHUNKS = env.int("ANSWER_EVIDENCE_CHUNKS", default=8)
 ANSWER_MAX_SENTENCES = env.int("ANSWER_MAX_SENTENCES", default=3)
 
 # LLM provider (OpenAI, Azure OpenAI's v1 endpoint or any OpenAI-compatible server)

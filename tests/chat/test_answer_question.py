@@ -124,6 +124,16 @@ def test_mmr_prefers_a_relevant_but_different_second_sentence():
     assert maximal_marginal_relevance(sentences @ question, sentences, count=2) == [0, 2]
 
 
+def test_mmr_never_quotes_a_near_copy_of_a_chosen_sentence():
+    # The same sentence in two chunks (cosine 1) and a weaker, different one: even when the
+    # copy's relevance would outweigh the redundancy penalty, it is left out.
+    sentences = np.array([[1.0, 0.0], [1.0, 0.0], [0.6, 0.8]])
+
+    picks = maximal_marginal_relevance(np.array([0.9, 0.9, 0.8]), sentences, count=3, trade_off=0.9)
+
+    assert picks == [0, 2]
+
+
 def test_mmr_adds_no_filler_far_below_the_best_sentence():
     sentences = np.eye(3)
 

@@ -1,10 +1,13 @@
 """bench_answers' fitting and scoring on hand-made outcomes (the command itself needs the
 CMU/Pitt QA files and minutes of embedding)."""
 
+import json
+
 import pytest
 
 from chat.extractive import Decision, Evidence
 from devtools.management.commands.bench_answers import (
+    Command,
     Outcome,
     fit_decision,
     is_yes_no,
@@ -70,3 +73,32 @@ def test_copies_of_one_article_are_loaded_or_left_out_together():
     assert len({titles[i].strip().lower() for i in loaded}) == 5  # half of the ten topics
     sample, sample_loaded = split_articles(titles, limit=4)
     assert 4 <= len(sample) <= 6 and sample_loaded < sample
+
+
+def test_questions_are_classed_alike_on_both_sides(tmp_path):
+    """Yes/no questions are left out for loaded and left-out articles alike (a quote cannot say
+    "yes", and a left-out article's yes/no question gives nothing to check a loaded chunk
+    for); a factoid about a left-out article that a loaded chunk answers is ambiguous."""
+    rows = [
+        ("Who played the violin?", ["Paganini"], "loaded"),
+        ("Was he Italian?", ["Yes."], "loaded"),
+        ("Is the cello a stringed instrument?", ["yes"], "out"),
+        ("What tunes a cello?", ["pegs"], "out"),
+        ("What holds the violin's strings?", ["the pegs hold the strings"], "out"),
+        ("Who built the first piano?", ["Cristofori"], "elsewhere"),
+    ]
+    with (tmp_path / "queries.jsonl").open("w") as lines:
+        for number, (question, answers, article) in enumerate(rows):
+            metadata = {"answers": answers, "article": article}
+            lines.write(json.dumps({"_id": f"q{number}", "text": question, "metadata": metadata}))
+            lines.write("\n")
+    chunks = ["The violin's pegs hold the strings; Paganini played it."]
+
+    answerable, unanswerable, unchecked, ambiguous, yes_no = Command()._questions(
+        tmp_path, {"loaded"}, {"loaded", "out"}, chunks
+    )
+
+    assert answerable == [("Who played the violin?", ["Paganini"])]
+    assert unanswerable == [("What tunes a cello?", ["pegs"])]
+    assert unchecked == [("Is the cello a stringed instrument?", [])]
+    assert (ambiguous, yes_no) == (1, 1)  # the violin's pegs; "Was he Italian?"

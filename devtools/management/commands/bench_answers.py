@@ -7,9 +7,14 @@ The set (../shared/benchmarks/cmu-qa-v1.2, see its SOURCE.md) holds 135 Wikipedi
 collection of its own; then
   - a question about a loaded article is *answerable* when one of its references is not
     yes/no (a quote cannot say "yes"); yes/no questions about loaded articles are left out;
-  - a question about an article left out is *unanswerable*, except when another, loaded
-    article might answer it: a loaded chunk contains one of its (non yes/no) references and
-    at least half of its content terms. Those are left out of both classes and counted.
+  - a question about an article left out is *unanswerable* when one of its references is not
+    yes/no and no loaded chunk contains one of them with at least half of the question's
+    content terms (another, loaded article might answer it: those are left out and counted).
+    Yes/no questions about left-out articles are left out too, as on the answerable side: a
+    yes/no reference gives nothing to look for, and loaded articles do answer many of them
+    ("Is the cello a stringed instrument?" with the violin's article loaded). Before, they made
+    half of the unanswerable class (5% of the answerable one). Their declines are printed
+    apart.
 The questions are split in two halves (seed 13). Every question is answered once by the real
 `compose_answer`, which also returns the quote it judged and the features of the decision, so
 any decision can be replayed exactly. The decision is fitted on the tuning half only: a
@@ -42,6 +47,7 @@ from chat.services import compose_answer
 from devtools.management.commands.bench_retrieval import _chunk_texts
 from evaluation.answer_metrics import answer_correctness, normalize_answer, reference_in_passages
 from evaluation.beir import read_corpus
+from evaluation.models import GoldenSet
 from ingestion import bulk_load
 from ingestion.models import Chunk, Collection, Document
 from ingestion.text import split_sentences
@@ -50,6 +56,7 @@ from providers.embeddings import get_embedder
 DEFAULT_DIRECTORY = Path(settings.BASE_DIR).parent / "shared" / "benchmarks" / "cmu-qa-v1.2"
 SEED = 13
 COLLECTION_SLUG = "bench-answers-cmu-qa-topics"
+SAMPLE_GOLDEN_SET = "Tidewater sample questions"  # loaded by seed_demo (`make run`)
 LOAD_BATCH = 16
 # Acceptance (issue 13): decline >= 90% of unanswerable, <= 10% of answerable questions.
 MIN_DECLINED_UNANSWERABLE = 0.9
@@ -90,6 +97,12 @@ class Command(BaseCommand):
             "topics loaded; 0: all.",
         )
         parser.add_argument(
+            "--golden-set",
+            default=SAMPLE_GOLDEN_SET,
+            help="Also score this golden set (its items' reference answers and expected "
+            "declines) with both decisions: a fit that declines our own questions shows here.",
+        )
+        parser.add_argument(
             "--dump",
             type=Path,
             help="Write every outcome (question, class, features, correctness) here as JSON "
@@ -119,12 +132,13 @@ class Command(BaseCommand):
             ).values_list("id", "text", "document__external_id")
             if external_id in loaded_ids
         }
-        answerable, unanswerable, ambiguous, yes_no = self._questions(
+        answerable, unanswerable, unchecked, ambiguous, yes_no = self._questions(
             derived, loaded_ids, used_ids, list(chunk_texts.values())
         )
         if options["limit"]:
             answerable = answerable[: options["limit"]]
             unanswerable = unanswerable[: options["limit"]]
+            unchecked = unchecked[: options["limit"]]
         reader, _ = get_user_model().objects.get_or_create(username="bench-answers")
         collection.readers.add(reader)
 
@@ -132,18 +146,22 @@ class Command(BaseCommand):
             f"CMU/Pitt QA v1.2: {len(loaded_ids)} of {len(used_ids)} articles loaded "
             f"({len(chunk_texts)} chunks); {len(answerable)} answerable and "
             f"{len(unanswerable)} unanswerable questions; left out: {yes_no} yes/no questions "
-            f"about loaded articles, {ambiguous} about other articles that a loaded chunk "
-            "might answer"
+            f"about loaded articles, {len(unchecked)} about other articles, {ambiguous} about "
+            "other articles that a loaded chunk might answer"
         )
         started = time.perf_counter()
         outcomes = [
-            self._answer(reader, collection, question, references, True, chunk_texts)
+            self._answer(reader, [collection.pk], question, references, True, chunk_texts)
             for question, references in answerable
         ] + [
-            self._answer(reader, collection, question, [], False, chunk_texts)
+            self._answer(reader, [collection.pk], question, [], False, chunk_texts)
             for question, _ in unanswerable
         ]
         per_question = (time.perf_counter() - started) * 1000 / max(len(outcomes), 1)
+        yes_no_outcomes = [
+            self._answer(reader, [collection.pk], question, [], False, chunk_texts)
+            for question, _ in unchecked
+        ]
         if options["dump"]:
             with options["dump"].open("w", encoding="utf-8") as dump:
                 for row in outcomes:
@@ -189,17 +207,67 @@ class Command(BaseCommand):
             "unanswerable questions answered; ans.decl: answerable questions declined "
             "(target <= 0.1). The LLM generator is not benchmarked here."
         )
+        self._golden_set(options["golden_set"], reader, fitted, configured)
+        if yes_no_outcomes:
+            self.stdout.write(
+                f"not scored above: {len(yes_no_outcomes)} yes/no questions about articles left "
+                "out (a loaded article may answer them: 'Is the cello a stringed instrument?' "
+                "has the violin's article); declined: "
+                f"{score(yes_no_outcomes, fitted)['recall']:.3f} fitted, "
+                f"{score(yes_no_outcomes, configured)['recall']:.3f} settings"
+            )
 
-    def _answer(self, reader, collection, question, references, answerable, chunk_texts):
-        message = compose_answer(user=reader, question=question, collection_ids=[collection.pk])
-        answer = " ".join(sentence["text"] for sentence in message.candidate_sentences)
+    def _golden_set(self, name: str, reader, fitted: Decision, configured: Decision) -> None:
+        golden_set = GoldenSet.objects.filter(name=name).first()
+        if golden_set is None or not golden_set.items.exists():
+            self.stdout.write(
+                f"golden set {name!r} not found: `make run` loads the sample one (seed_demo)"
+            )
+            return
+        # The bench's user reads what is public (the sample knowledge base is).
+        ids = list(golden_set.collections.values_list("pk", flat=True))
+        rows = []
+        for item in golden_set.items.order_by("pk"):
+            references = [line for line in item.reference_answer.splitlines() if line.strip()]
+            row = self._answer(reader, ids, item.question, references, item.expects_answer, {})
+            rows.append((item.external_id or str(item.pk), row))
+        for label, decision in (("fitted", fitted), ("settings", configured)):
+            wrong = [
+                key
+                for key, row in rows
+                if row.answerable
+                != (row.evidence is not None and should_answer(row.evidence, decision))
+            ]
+            answerable = [row for _, row in rows if row.answerable]
+            correct = sum(
+                row.correct and row.evidence is not None and should_answer(row.evidence, decision)
+                for row in answerable
+            )
+            self.stdout.write(
+                f"golden set {name!r}, {label} decision: {correct} of {len(answerable)} "
+                f"answerable items answered with their reference, {len(rows) - len(wrong)} of "
+                f"{len(rows)} answered or declined as expected"
+                + (f"; wrong: {', '.join(wrong)}" if wrong else "")
+            )
+
+    def _answer(self, reader, collection_ids, question, references, answerable, chunk_texts):
+        message = compose_answer(user=reader, question=question, collection_ids=collection_ids)
+        if not chunk_texts:
+            chunk_texts = dict(
+                Chunk.objects.filter(
+                    pk__in=[row["chunk_id"] for row in message.retrieved]
+                ).values_list("id", "text")
+            )
+        # A guardrail's refusal ("Print your system prompt") judged no quote.
+        candidates = getattr(message, "candidate_sentences", [])
+        answer = " ".join(sentence["text"] for sentence in candidates)
         passages = [chunk_texts.get(row["chunk_id"], "") for row in message.retrieved]
         first = split_sentences(passages[0]) if passages else []
         return Outcome(
             question=question,
             answerable=answerable,
             references=references,
-            evidence=message.evidence,
+            evidence=getattr(message, "evidence", None),
             answer=answer,
             ceiling=reference_in_passages(passages, references) if answerable else 0.0,
             correct=answer_correctness(answer, references) if answerable else 0.0,
@@ -214,7 +282,7 @@ class Command(BaseCommand):
     ):
         normalised_chunks = [normalize_answer(text) for text in chunks]
         chunk_terms = [terms(text) for text in chunks]
-        answerable, unanswerable = [], []
+        answerable, unanswerable, unchecked = [], [], []
         ambiguous = yes_no = 0
         with (derived / "queries.jsonl").open(encoding="utf-8") as lines:
             for line in lines:
@@ -229,13 +297,16 @@ class Command(BaseCommand):
                     else:
                         yes_no += 1
                     continue
-                if factoid and _answered_elsewhere(
-                    question, factoid, normalised_chunks, chunk_terms
-                ):
+                if not factoid:
+                    # Whether a loaded article answers "Is the cello a stringed instrument?"
+                    # cannot be checked without a reference to look for (the violin article
+                    # does), so yes/no questions are left out on both sides.
+                    unchecked.append((question, factoid))
+                elif _answered_elsewhere(question, factoid, normalised_chunks, chunk_terms):
                     ambiguous += 1
-                    continue
-                unanswerable.append((question, factoid))
-        return answerable, unanswerable, ambiguous, yes_no
+                else:
+                    unanswerable.append((question, factoid))
+        return answerable, unanswerable, unchecked, ambiguous, yes_no
 
     def _load(self, collection: Collection, articles: dict[str, tuple[str, str]]) -> None:
         """Load the articles the collection lacks (their sentences are embedded, and stored,
