@@ -5,10 +5,11 @@ import json
 
 import pytest
 
-from chat.extractive import Decision, Evidence
+from chat.extractive import Decision, Evidence, should_answer
 from devtools.management.commands.bench_answers import (
     Command,
     Outcome,
+    best_threshold_bound,
     fit_decision,
     is_yes_no,
     score,
@@ -32,6 +33,23 @@ def test_the_fitted_decision_separates_the_classes_and_keeps_correct_answers():
     figures = score(rows, fitted)
     assert figures["recall"] == 1.0 and figures["answerable_declined"] == 0.0
     assert figures["correct"] == 1.0 and figures["precision"] == 1.0
+
+
+def test_the_fit_keeps_the_golden_items_as_they_expect():
+    # Wikipedia questions separate at similarity 0.45; our own answerable item scores 0.3,
+    # our own unanswerable one 0.1.
+    rows = [outcome(True, s) for s in (0.5, 0.55, 0.6, 0.65)] + [
+        outcome(False, s) for s in (0.25, 0.3, 0.35, 0.4)
+    ]
+    ours = [outcome(True, 0.3), outcome(False, 0.1)]
+
+    alone, with_ours = fit_decision(rows), fit_decision(rows, ours)
+
+    assert not should_answer(ours[0].evidence, alone)
+    assert should_answer(ours[0].evidence, with_ours)
+    assert not should_answer(ours[1].evidence, with_ours)
+    # Bought with Wikipedia declines, not by answering everything.
+    assert 0 < score(rows, with_ours)["recall"] < score(rows, alone)["recall"] == 1.0
 
 
 def test_score_by_hand():
@@ -102,3 +120,17 @@ def test_questions_are_classed_alike_on_both_sides(tmp_path):
     assert unanswerable == [("What tunes a cello?", ["pegs"])]
     assert unchecked == [("Is the cello a stringed instrument?", [])]
     assert (ambiguous, yes_no) == (1, 1)  # the violin's pegs; "Was he Italian?"
+
+
+def test_the_bound_declines_at_most_a_tenth_of_answerable_questions():
+    # Twenty answerable rows at similarities 0.30..0.49, three unanswerable at 0.1, 0.31, 0.6.
+    rows = [outcome(True, 0.30 + i / 100) for i in range(20)] + [
+        outcome(False, s) for s in (0.1, 0.31, 0.6)
+    ]
+    decision = Decision(weights=(10.0, 0.0, 0.0, 0.0, 0.0), bias=-4.0, threshold=0.5)
+
+    figures = best_threshold_bound(rows, decision)
+
+    # Two answerable rows (0.30, 0.31) may be declined: the threshold is the third's score.
+    assert figures["answerable_declined"] == pytest.approx(2 / 20)
+    assert figures["recall"] == pytest.approx(2 / 3)  # 0.1 and 0.31 declined, 0.6 answered

@@ -17,11 +17,11 @@ collection of its own; then
     apart.
 The questions are split in two halves (seed 13). Every question is answered once by the real
 `compose_answer`, which also returns the quote it judged and the features of the decision, so
-any decision can be replayed exactly. The decision is fitted on the tuning half only: a
-logistic regression of "answerable" on the features, and the least score with the best answer
-correctness among those declining >= 90% of unanswerable and <= 10% of answerable tuning
-questions (else the best balanced decline accuracy). The reporting half is scored with it and
-with the decision in settings.
+any decision can be replayed exactly. The decision is fitted on the tuning half and on the
+sample golden set (our own questions, when `make run` has loaded it): a logistic regression of
+"answerable" on the features, and the least score that answers (see `fit_decision`). The
+reporting half, which no fit sees, is scored with it and with the decision in settings; the
+golden set with both, naming the items each gets wrong.
 
 Reference figures printed beside ours: the retrieval answer ceiling (a reference is in one of
 the retrieved chunks: no extractive answer can do better), and a baseline that quotes the
@@ -173,7 +173,8 @@ class Command(BaseCommand):
         half = len(shuffled) // 2
         tuning = [outcomes[i] for i in shuffled[:half]]
         reporting = [outcomes[i] for i in shuffled[half:]]
-        fitted = fit_decision(tuning)
+        golden = self._golden_outcomes(options["golden_set"], reader)
+        fitted = fit_decision(tuning, [row for _, row in golden])
         configured = Decision(
             weights=tuple(settings.ANSWER_DECISION_WEIGHTS),
             bias=settings.ANSWER_DECISION_BIAS,
@@ -207,7 +208,14 @@ class Command(BaseCommand):
             "unanswerable questions answered; ans.decl: answerable questions declined "
             "(target <= 0.1). The LLM generator is not benchmarked here."
         )
-        self._golden_set(options["golden_set"], reader, fitted, configured)
+        bound = best_threshold_bound(reporting, fitted)
+        self.stdout.write(
+            "a bound, not a result: the fitted scores with the reporting half's own threshold "
+            f"at {MAX_DECLINED_ANSWERABLE:.2f} answerable declined decline "
+            f"{bound['recall']:.3f} of unanswerable questions, correctness ratio "
+            f"{bound['ratio']:.3f}: what no threshold can beat with these features"
+        )
+        self._report_golden_set(options["golden_set"], golden, fitted, configured)
         if yes_no_outcomes:
             self.stdout.write(
                 f"not scored above: {len(yes_no_outcomes)} yes/no questions about articles left "
@@ -217,13 +225,11 @@ class Command(BaseCommand):
                 f"{score(yes_no_outcomes, configured)['recall']:.3f} settings"
             )
 
-    def _golden_set(self, name: str, reader, fitted: Decision, configured: Decision) -> None:
+    def _golden_outcomes(self, name: str, reader) -> list[tuple[str, Outcome]]:
+        """The golden set's items answered, keyed by their ids; none if it is not loaded."""
         golden_set = GoldenSet.objects.filter(name=name).first()
-        if golden_set is None or not golden_set.items.exists():
-            self.stdout.write(
-                f"golden set {name!r} not found: `make run` loads the sample one (seed_demo)"
-            )
-            return
+        if golden_set is None:
+            return []
         # The bench's user reads what is public (the sample knowledge base is).
         ids = list(golden_set.collections.values_list("pk", flat=True))
         rows = []
@@ -231,18 +237,20 @@ class Command(BaseCommand):
             references = [line for line in item.reference_answer.splitlines() if line.strip()]
             row = self._answer(reader, ids, item.question, references, item.expects_answer, {})
             rows.append((item.external_id or str(item.pk), row))
-        for label, decision in (("fitted", fitted), ("settings", configured)):
-            wrong = [
-                key
-                for key, row in rows
-                if row.answerable
-                != (row.evidence is not None and should_answer(row.evidence, decision))
-            ]
-            answerable = [row for _, row in rows if row.answerable]
-            correct = sum(
-                row.correct and row.evidence is not None and should_answer(row.evidence, decision)
-                for row in answerable
+        return rows
+
+    def _report_golden_set(
+        self, name: str, rows: list[tuple[str, Outcome]], fitted: Decision, configured: Decision
+    ) -> None:
+        if not rows:
+            self.stdout.write(
+                f"golden set {name!r} not found: `make run` loads the sample one (seed_demo)"
             )
+            return
+        for label, decision in (("fitted", fitted), ("settings", configured)):
+            wrong = [key for key, row in rows if row.answerable != _answers(row, decision)]
+            answerable = [row for _, row in rows if row.answerable]
+            correct = sum(row.correct and _answers(row, decision) for row in answerable)
             self.stdout.write(
                 f"golden set {name!r}, {label} decision: {correct} of {len(answerable)} "
                 f"answerable items answered with their reference, {len(rows) - len(wrong)} of "
@@ -375,12 +383,7 @@ def score(rows: list[Outcome], decision: Decision | None, *, baseline: bool = Fa
     answerable = [r for r in rows if r.answerable]
     unanswerable = [r for r in rows if not r.answerable]
 
-    def answers(row: Outcome) -> bool:
-        if decision is None:
-            return True
-        return row.evidence is not None and should_answer(row.evidence, decision)
-
-    answered = {id(r): answers(r) for r in rows}
+    answered = {id(r): decision is None or _answers(r, decision) for r in rows}
     correct = _mean(
         [(r.baseline_correct if baseline else r.correct) * answered[id(r)] for r in answerable]
     )
@@ -395,6 +398,20 @@ def score(rows: list[Outcome], decision: Decision | None, *, baseline: bool = Fa
         "false_answer": _mean([answered[id(r)] for r in unanswerable]),
         "answerable_declined": _mean([not answered[id(r)] for r in answerable]),
     }
+
+
+def best_threshold_bound(rows: list[Outcome], decision: Decision) -> dict:
+    """The figures of `decision`'s weights with the least score chosen on `rows` themselves:
+    the highest that declines at most MAX_DECLINED_ANSWERABLE of their answerable questions."""
+    scores = sorted(answer_score(r.evidence, decision) for r in rows if r.answerable and r.evidence)
+    allowed = int(MAX_DECLINED_ANSWERABLE * sum(r.answerable for r in rows))
+    threshold = scores[min(allowed, len(scores) - 1)] if scores else 0.0
+    return score(rows, Decision(decision.weights, decision.bias, threshold))
+
+
+def _answers(row: Outcome, decision: Decision) -> bool:
+    """Whether `decision` answers: a guardrail's refusal judged no quote, and declines."""
+    return row.evidence is not None and should_answer(row.evidence, decision)
 
 
 def split_articles(titles: dict[str, str], limit: int | None = None) -> tuple[set, set]:
@@ -419,33 +436,67 @@ def split_articles(titles: dict[str, str], limit: int | None = None) -> tuple[se
     )
 
 
-def fit_decision(rows: list[Outcome]) -> Decision:
-    """A logistic regression of "answerable" on the evidence features, and the least score
-    that answers: the one with the best answer correctness among those declining >= 90% of
-    unanswerable and <= 10% of answerable questions of `rows`; if none does, the best balanced
-    decline accuracy."""
+# Weights of the golden set's items, each against one CMU question, tried by `fit_decision`.
+GOLDEN_WEIGHTS = (0, 1, 2, 5, 10, 20, 50, 100)
+
+
+def fit_decision(rows: list[Outcome], golden: list[Outcome] = ()) -> Decision:
+    """A logistic regression of "answerable" on the evidence features of `rows` (the tuning
+    half) and of the `golden` set's items, and the least score that answers.
+
+    The golden items are our own questions, a handful against hundreds of Wikipedia ones: each
+    weighs as GOLDEN_WEIGHTS' w CMU questions, w tried in turn. The decision kept is the best
+    by, in order: every golden item answered or declined as it expects; declining >= 90% of
+    unanswerable and <= 10% of answerable questions, then the best answer correctness; else
+    <= 10% of answerable declined, then the most unanswerable declined (wrongly declining a
+    real question costs more than a false answer the score would catch); else the best
+    balanced decline accuracy.
+    """
     judged = [r for r in rows if r.evidence is not None]
-    features = np.array([[float(getattr(r.evidence, n)) for n in FEATURES] for r in judged])
-    answerable = np.array([r.answerable for r in judged])
+    golden_judged = [r for r in golden if r.evidence is not None]
+    features = _features(judged + golden_judged)
+    answerable = np.array([r.answerable for r in judged + golden_judged])
+    tuning = np.arange(len(features)) < len(judged)
     correct = np.array([r.correct for r in judged])
-    model = LogisticRegression(C=10.0).fit(features, answerable)
-    decision = Decision(tuple(float(w) for w in model.coef_[0]), float(model.intercept_[0]), 0.5)
-    scores = np.array([answer_score(r.evidence, decision) for r in judged])
-    best_key, best_threshold = None, 0.5
-    for threshold in np.unique(scores):
-        answers = scores >= threshold
-        declined_unanswerable = 1 - answers[~answerable].mean()
-        declined_answerable = 1 - answers[answerable].mean()
-        feasible = (
-            declined_unanswerable >= MIN_DECLINED_UNANSWERABLE
-            and declined_answerable <= MAX_DECLINED_ANSWERABLE
+    # A golden item without evidence (a guardrail's refusal) is declined whatever the score.
+    golden_answerable = np.array([r.answerable for r in golden_judged], dtype=bool)
+    golden_refused_answerable = any(r.answerable and r.evidence is None for r in golden)
+    best_key, best = None, None
+    for weight in GOLDEN_WEIGHTS if golden_judged else (0,):
+        sample_weight = np.where(tuning, 1.0, float(weight))
+        keep = sample_weight > 0
+        model = LogisticRegression(C=10.0).fit(
+            features[keep], answerable[keep], sample_weight=sample_weight[keep]
         )
-        balanced = (declined_unanswerable + 1 - declined_answerable) / 2
-        correctness = (correct * answers)[answerable].mean() if feasible else balanced
-        key = (feasible, correctness, balanced)
-        if best_key is None or key > best_key:
-            best_key, best_threshold = key, float(threshold)
-    return Decision(decision.weights, decision.bias, best_threshold)
+        decision = Decision(
+            tuple(float(w) for w in model.coef_[0]), float(model.intercept_[0]), 0.5
+        )
+        scores = np.array([answer_score(r.evidence, decision) for r in judged + golden_judged])
+        tuned, golden_scores = scores[tuning], scores[~tuning]
+        for threshold in np.unique(tuned):
+            answers = tuned >= threshold
+            golden_answers = golden_scores >= threshold
+            golden_ok = not golden_refused_answerable and bool(
+                np.all(golden_answers == golden_answerable)
+            )
+            declined_unanswerable = 1 - answers[~answerable[tuning]].mean()
+            declined_answerable = 1 - answers[answerable[tuning]].mean()
+            within = declined_answerable <= MAX_DECLINED_ANSWERABLE
+            feasible = within and declined_unanswerable >= MIN_DECLINED_UNANSWERABLE
+            balanced = (declined_unanswerable + 1 - declined_answerable) / 2
+            if feasible:
+                merit = (correct * answers)[answerable[tuning]].mean()
+            else:
+                merit = declined_unanswerable if within else balanced
+            key = (golden_ok, feasible, within, merit, balanced)
+            if best_key is None or key > best_key:
+                best_key = key
+                best = Decision(decision.weights, decision.bias, float(threshold))
+    return best
+
+
+def _features(rows: list[Outcome]) -> np.ndarray:
+    return np.array([[float(getattr(r.evidence, name)) for name in FEATURES] for r in rows])
 
 
 def _mean(values) -> float:
