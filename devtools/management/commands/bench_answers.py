@@ -213,7 +213,7 @@ class Command(BaseCommand):
             "a bound, not a result: the fitted scores with the reporting half's own threshold "
             f"at {MAX_DECLINED_ANSWERABLE:.2f} answerable declined decline "
             f"{bound['recall']:.3f} of unanswerable questions, correctness ratio "
-            f"{bound['ratio']:.3f}: what no threshold can beat with these features"
+            f"{bound['ratio']:.3f}: no threshold on these scores does better"
         )
         self._report_golden_set(options["golden_set"], golden, fitted, configured)
         if yes_no_outcomes:
