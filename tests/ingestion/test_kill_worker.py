@@ -1,5 +1,6 @@
 """kill -9 of the whole worker mid-document loses no document and duplicates no chunk."""
 
+import io
 import time
 
 import pytest
@@ -7,19 +8,37 @@ from django.db.models import Count
 
 from ingestion import services
 from ingestion.models import Chunk, Document
-from tests.conftest import ROOT, SAMPLE_KB, wait_until_finished
+from tests.conftest import SAMPLE_KB, wait_until_finished
 from tests.factories import CollectionFactory
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-LONG_PDF = ROOT / "benchmarks" / "data" / "cmu-wikipedia.pdf"
+
+
+def long_report(sections: int = 60) -> bytes:
+    """A Markdown report long enough to be killed mid-embedding (several write batches), quick
+    to parse: a PDF spent most of the test's two minutes in its two parses."""
+    parts = ["# Reservoir inflow report"]
+    for i in range(sections):
+        parts.append(f"## Section {i}: gauge {i * 7 % 97}")
+        parts.append(
+            " ".join(
+                f"Gauge {i}-{j} recorded {(i * 31 + j * 17) % 1000} megalitres on day {j}, "
+                f"{'above' if (i + j) % 2 else 'below'} the seasonal median of {i + j * 3}."
+                for j in range(12)
+            )
+        )
+    return "\n\n".join(parts).encode()
 
 
 def test_killed_worker_resumes_after_restart_without_duplicates(worker):
     collection = CollectionFactory(slug="kill")
-    for path in [LONG_PDF, SAMPLE_KB / "handbook.md", SAMPLE_KB / "glossary.txt"]:
+    services.add_document(
+        collection=collection, file=io.BytesIO(long_report()), source_name="inflow-report.md"
+    )
+    for path in [SAMPLE_KB / "handbook.md", SAMPLE_KB / "glossary.txt"]:
         with path.open("rb") as handle:
             services.add_document(collection=collection, file=handle, source_name=path.name)
-    long_document = Document.objects.get(collection=collection, source_name=LONG_PDF.name)
+    long_document = Document.objects.get(collection=collection, source_name="inflow-report.md")
 
     # Wait until the long PDF is mid-embedding: some of its chunks are written, not all.
     deadline = time.monotonic() + 180
