@@ -134,3 +134,14 @@ def test_the_bound_declines_at_most_a_tenth_of_answerable_questions():
     # Two answerable rows (0.30, 0.31) may be declined: the threshold is the third's score.
     assert figures["answerable_declined"] == pytest.approx(2 / 20)
     assert figures["recall"] == pytest.approx(2 / 3)  # 0.1 and 0.31 declined, 0.6 answered
+
+
+def test_the_bound_counts_refused_answerable_questions_among_the_declined():
+    rows = [outcome(True, 0.30 + i / 100) for i in range(19)] + [outcome(False, 0.1)]
+    rows.append(Outcome("q", True, ["x"], None, "", 1.0, 0.0, 0.0))  # a guardrail refused it
+    decision = Decision(weights=(10.0, 0.0, 0.0, 0.0, 0.0), bias=-4.0, threshold=0.5)
+
+    figures = best_threshold_bound(rows, decision)
+
+    # 2 of 20 may be declined and the refusal is one: one scored row is declined, not two.
+    assert figures["answerable_declined"] == pytest.approx(2 / 20)

@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import random
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -213,7 +214,7 @@ class Command(BaseCommand):
             "a bound, not a result: the fitted scores with the reporting half's own threshold "
             f"at {MAX_DECLINED_ANSWERABLE:.2f} answerable declined decline "
             f"{bound['recall']:.3f} of unanswerable questions, correctness ratio "
-            f"{bound['ratio']:.3f}: no threshold on these scores does better"
+            f"{bound['ratio']:.3f}: no threshold on these scores declines more at that rate"
         )
         self._report_golden_set(options["golden_set"], golden, fitted, configured)
         if yes_no_outcomes:
@@ -250,7 +251,7 @@ class Command(BaseCommand):
         for label, decision in (("fitted", fitted), ("settings", configured)):
             wrong = [key for key, row in rows if row.answerable != _answers(row, decision)]
             answerable = [row for _, row in rows if row.answerable]
-            correct = sum(row.correct and _answers(row, decision) for row in answerable)
+            correct = sum(row.correct * _answers(row, decision) for row in answerable)
             self.stdout.write(
                 f"golden set {name!r}, {label} decision: {correct} of {len(answerable)} "
                 f"answerable items answered with their reference, {len(rows) - len(wrong)} of "
@@ -403,8 +404,12 @@ def score(rows: list[Outcome], decision: Decision | None, *, baseline: bool = Fa
 def best_threshold_bound(rows: list[Outcome], decision: Decision) -> dict:
     """The figures of `decision`'s weights with the least score chosen on `rows` themselves:
     the highest that declines at most MAX_DECLINED_ANSWERABLE of their answerable questions."""
-    scores = sorted(answer_score(r.evidence, decision) for r in rows if r.answerable and r.evidence)
-    allowed = int(MAX_DECLINED_ANSWERABLE * sum(r.answerable for r in rows))
+    scores = sorted(
+        answer_score(r.evidence, decision) for r in rows if r.answerable and r.evidence is not None
+    )
+    # Answerable rows without evidence (a guardrail's refusal) are declined whatever the score.
+    refused = sum(r.answerable and r.evidence is None for r in rows)
+    allowed = max(0, int(MAX_DECLINED_ANSWERABLE * sum(r.answerable for r in rows)) - refused)
     threshold = scores[min(allowed, len(scores) - 1)] if scores else 0.0
     return score(rows, Decision(decision.weights, decision.bias, threshold))
 
@@ -440,7 +445,7 @@ def split_articles(titles: dict[str, str], limit: int | None = None) -> tuple[se
 GOLDEN_WEIGHTS = (0, 1, 2, 5, 10, 20, 50, 100)
 
 
-def fit_decision(rows: list[Outcome], golden: list[Outcome] = ()) -> Decision:
+def fit_decision(rows: list[Outcome], golden: Sequence[Outcome] = ()) -> Decision:
     """A logistic regression of "answerable" on the evidence features of `rows` (the tuning
     half) and of the `golden` set's items, and the least score that answers.
 
@@ -492,6 +497,8 @@ def fit_decision(rows: list[Outcome], golden: list[Outcome] = ()) -> Decision:
             if best_key is None or key > best_key:
                 best_key = key
                 best = Decision(decision.weights, decision.bias, float(threshold))
+    if best is None:
+        raise ValueError("No tuning question has evidence to fit a decision on.")
     return best
 
 
