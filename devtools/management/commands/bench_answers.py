@@ -125,7 +125,6 @@ class Command(BaseCommand):
             slug=slug, defaults={"name": f"Bench: CMU/Pitt QA ({len(loaded_ids)} articles)"}
         )
         self._load(collection, {i: articles[i] for i in sorted(loaded_ids)})
-        chunk_texts = dict(Chunk.objects.filter(collection=collection).values_list("id", "text"))
         chunk_texts = {
             chunk_id: text
             for chunk_id, text, external_id in Chunk.objects.filter(
@@ -236,7 +235,7 @@ class Command(BaseCommand):
         rows = []
         for item in golden_set.items.order_by("pk"):
             references = [line for line in item.reference_answer.splitlines() if line.strip()]
-            row = self._answer(reader, ids, item.question, references, item.expects_answer, {})
+            row = self._answer(reader, ids, item.question, references, item.expects_answer, None)
             rows.append((item.external_id or str(item.pk), row))
         return rows
 
@@ -251,7 +250,7 @@ class Command(BaseCommand):
         for label, decision in (("fitted", fitted), ("settings", configured)):
             wrong = [key for key, row in rows if row.answerable != _answers(row, decision)]
             answerable = [row for _, row in rows if row.answerable]
-            correct = sum(row.correct * _answers(row, decision) for row in answerable)
+            correct = int(sum(row.correct * _answers(row, decision) for row in answerable))
             self.stdout.write(
                 f"golden set {name!r}, {label} decision: {correct} of {len(answerable)} "
                 f"answerable items answered with their reference, {len(rows) - len(wrong)} of "
@@ -261,7 +260,7 @@ class Command(BaseCommand):
 
     def _answer(self, reader, collection_ids, question, references, answerable, chunk_texts):
         message = compose_answer(user=reader, question=question, collection_ids=collection_ids)
-        if not chunk_texts:
+        if chunk_texts is None:  # not a CMU question: read the retrieved chunks' texts
             chunk_texts = dict(
                 Chunk.objects.filter(
                     pk__in=[row["chunk_id"] for row in message.retrieved]
