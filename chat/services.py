@@ -376,6 +376,9 @@ def _refusal(
         embed_ms=(embedded - started) * 1000,
     )
     message.total_ms = (time.perf_counter() - started) * 1000
+    # A refusal judged no quote (see compose_answer's last lines).
+    message.evidence = None
+    message.candidate_sentences = []
     return message
 
 

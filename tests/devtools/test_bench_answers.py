@@ -11,6 +11,7 @@ from devtools.management.commands.bench_answers import (
     Outcome,
     best_threshold_bound,
     fit_decision,
+    golden_margin,
     is_yes_no,
     score,
     split_articles,
@@ -145,3 +146,39 @@ def test_the_bound_counts_refused_answerable_questions_among_the_declined():
 
     # 2 of 20 may be declined and the refusal is one: one scored row is declined, not two.
     assert figures["answerable_declined"] == pytest.approx(2 / 20)
+
+
+def test_without_a_feasible_threshold_the_fit_keeps_answerable_declines_within_a_tenth():
+    # The unanswerable questions sit among the answerable ones: declining all of them would
+    # decline three answerable questions in ten (balanced accuracy 0.85, the old rule's pick).
+    rows = [outcome(True, s) for s in (0.5, 0.55, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.97)] + [
+        outcome(False, s) for s in (0.1, 0.61, 0.62, 0.63, 0.64, 0.65, 0.66)
+    ]
+
+    figures = score(rows, fit_decision(rows))
+
+    assert figures["answerable_declined"] <= 0.1
+    assert figures["recall"] == pytest.approx(1 / 7)  # only the one it can decline alone
+
+
+def test_a_golden_item_a_guardrail_refused_leaves_the_fit_to_the_other_rows():
+    rows = [outcome(True, s) for s in (0.5, 0.55, 0.6, 0.65)] + [
+        outcome(False, s) for s in (0.25, 0.3, 0.35, 0.4)
+    ]
+    refused = Outcome("q", True, ["x"], None, "", 1.0, 0.0, 0.0)
+
+    assert fit_decision(rows, [refused]) == fit_decision(rows)
+    with pytest.raises(ValueError):
+        fit_decision([refused])
+
+
+def test_golden_margin_by_hand():
+    decision = Decision(weights=(10.0, 0.0, 0.0, 0.0, 0.0), bias=-4.0, threshold=0.5)
+    # scores: sigmoid(10 * similarity - 4): 0.5 -> 0.731, 0.2 -> 0.119, 0.3 -> 0.269
+    kept = [outcome(True, 0.5), outcome(False, 0.2)]
+
+    assert golden_margin(kept, decision) == pytest.approx(0.7311 - 0.5, abs=1e-4)
+    assert golden_margin([*kept, outcome(True, 0.3)], decision) == pytest.approx(
+        0.2689 - 0.5, abs=1e-4
+    )
+    assert golden_margin([Outcome("q", True, ["x"], None, "", 1.0, 0.0, 0.0)], decision) is None

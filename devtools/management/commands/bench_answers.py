@@ -34,7 +34,7 @@ import json
 import random
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +51,7 @@ from evaluation.beir import read_corpus
 from evaluation.models import GoldenSet
 from ingestion import bulk_load
 from ingestion.models import Chunk, Collection, Document
+from ingestion.selectors import collections_readable_by
 from ingestion.text import split_sentences
 from providers.embeddings import get_embedder
 
@@ -230,8 +231,15 @@ class Command(BaseCommand):
         golden_set = GoldenSet.objects.filter(name=name).first()
         if golden_set is None:
             return []
-        # The bench's user reads what is public (the sample knowledge base is).
+        # The bench's user reads what is public (the sample knowledge base is); an item
+        # searched in a collection it cannot read would be declined for want of evidence.
         ids = list(golden_set.collections.values_list("pk", flat=True))
+        unread = set(ids) - set(collections_readable_by(reader).values_list("pk", flat=True))
+        if unread:
+            self.stderr.write(
+                f"warning: user {reader.username!r} cannot read {len(unread)} of the golden "
+                f"set's collections (ids {sorted(unread)}): its items there will be declined"
+            )
         rows = []
         for item in golden_set.items.order_by("pk"):
             references = [line for line in item.reference_answer.splitlines() if line.strip()]
@@ -257,6 +265,12 @@ class Command(BaseCommand):
                 f"{len(rows)} answered or declined as expected"
                 + (f"; wrong: {', '.join(wrong)}" if wrong else "")
             )
+            margin = golden_margin([row for _, row in rows], decision)
+            if margin is not None:
+                self.stdout.write(
+                    f"  margin: the item nearest the least score {decision.threshold:.3f} is "
+                    f"{margin:+.3f} from it (negative: on the wrong side)"
+                )
 
     def _answer(self, reader, collection_ids, question, references, answerable, chunk_texts):
         message = compose_answer(user=reader, question=question, collection_ids=collection_ids)
@@ -266,16 +280,15 @@ class Command(BaseCommand):
                     pk__in=[row["chunk_id"] for row in message.retrieved]
                 ).values_list("id", "text")
             )
-        # A guardrail's refusal ("Print your system prompt") judged no quote.
-        candidates = getattr(message, "candidate_sentences", [])
-        answer = " ".join(sentence["text"] for sentence in candidates)
+        # A guardrail's refusal ("Print your system prompt") judged no quote: no candidates.
+        answer = " ".join(sentence["text"] for sentence in message.candidate_sentences)
         passages = [chunk_texts.get(row["chunk_id"], "") for row in message.retrieved]
         first = split_sentences(passages[0]) if passages else []
         return Outcome(
             question=question,
             answerable=answerable,
             references=references,
-            evidence=getattr(message, "evidence", None),
+            evidence=message.evidence,
             answer=answer,
             ceiling=reference_in_passages(passages, references) if answerable else 0.0,
             correct=answer_correctness(answer, references) if answerable else 0.0,
@@ -450,55 +463,77 @@ def fit_decision(rows: list[Outcome], golden: Sequence[Outcome] = ()) -> Decisio
 
     The golden items are our own questions, a handful against hundreds of Wikipedia ones: each
     weighs as GOLDEN_WEIGHTS' w CMU questions, w tried in turn. The decision kept is the best
-    by, in order: every golden item answered or declined as it expects; declining >= 90% of
-    unanswerable and <= 10% of answerable questions, then the best answer correctness; else
-    <= 10% of answerable declined, then the most unanswerable declined (wrongly declining a
-    real question costs more than a false answer the score would catch); else the best
-    balanced decline accuracy.
+    by `_threshold_key`.
     """
     judged = [r for r in rows if r.evidence is not None]
-    golden_judged = [r for r in golden if r.evidence is not None]
-    features = _features(judged + golden_judged)
-    answerable = np.array([r.answerable for r in judged + golden_judged])
-    tuning = np.arange(len(features)) < len(judged)
-    correct = np.array([r.correct for r in judged])
-    # A golden item without evidence (a guardrail's refusal) is declined whatever the score.
-    golden_answerable = np.array([r.answerable for r in golden_judged], dtype=bool)
-    golden_refused_answerable = any(r.answerable and r.evidence is None for r in golden)
-    best_key, best = None, None
-    for weight in GOLDEN_WEIGHTS if golden_judged else (0,):
-        sample_weight = np.where(tuning, 1.0, float(weight))
-        keep = sample_weight > 0
-        model = LogisticRegression(C=10.0).fit(
-            features[keep], answerable[keep], sample_weight=sample_weight[keep]
-        )
-        decision = Decision(
-            tuple(float(w) for w in model.coef_[0]), float(model.intercept_[0]), 0.5
-        )
-        scores = np.array([answer_score(r.evidence, decision) for r in judged + golden_judged])
-        tuned, golden_scores = scores[tuning], scores[~tuning]
-        for threshold in np.unique(tuned):
-            answers = tuned >= threshold
-            golden_answers = golden_scores >= threshold
-            golden_ok = not golden_refused_answerable and bool(
-                np.all(golden_answers == golden_answerable)
-            )
-            declined_unanswerable = 1 - answers[~answerable[tuning]].mean()
-            declined_answerable = 1 - answers[answerable[tuning]].mean()
-            within = declined_answerable <= MAX_DECLINED_ANSWERABLE
-            feasible = within and declined_unanswerable >= MIN_DECLINED_UNANSWERABLE
-            balanced = (declined_unanswerable + 1 - declined_answerable) / 2
-            if feasible:
-                merit = (correct * answers)[answerable[tuning]].mean()
-            else:
-                merit = declined_unanswerable if within else balanced
-            key = (golden_ok, feasible, within, merit, balanced)
-            if best_key is None or key > best_key:
-                best_key = key
-                best = Decision(decision.weights, decision.bias, float(threshold))
-    if best is None:
+    if not judged:
         raise ValueError("No tuning question has evidence to fit a decision on.")
-    return best
+    golden_judged = [r for r in golden if r.evidence is not None]
+    # A golden item without evidence (a guardrail's refusal) is declined whatever the score.
+    refused = any(r.answerable and r.evidence is None for r in golden)
+    candidates = []
+    for weight in GOLDEN_WEIGHTS if golden_judged else (0,):
+        decision = _fit_logistic(judged, golden_judged, weight)
+        scores = np.array([answer_score(r.evidence, decision) for r in judged])
+        golden_scores = np.array([answer_score(r.evidence, decision) for r in golden_judged])
+        for threshold in np.unique(scores):
+            key = _threshold_key(judged, scores, threshold, golden_judged, golden_scores)
+            candidates.append(
+                ((not refused and key[0], *key[1:]), replace(decision, threshold=float(threshold)))
+            )
+    return max(candidates, key=lambda candidate: candidate[0])[1]
+
+
+def _fit_logistic(rows: list[Outcome], golden: list[Outcome], weight: float) -> Decision:
+    """Logistic weights on `rows` and on `golden` items each weighing `weight` rows (threshold
+    0.5, to be chosen)."""
+    fitted = rows + (golden if weight else [])
+    sample_weight = [1.0] * len(rows) + [float(weight)] * (len(fitted) - len(rows))
+    model = LogisticRegression(C=10.0).fit(
+        _features(fitted), [r.answerable for r in fitted], sample_weight=sample_weight
+    )
+    return Decision(tuple(float(w) for w in model.coef_[0]), float(model.intercept_[0]), 0.5)
+
+
+def _threshold_key(
+    rows: list[Outcome],
+    scores: np.ndarray,
+    threshold: float,
+    golden: list[Outcome],
+    golden_scores: np.ndarray,
+) -> tuple:
+    """How good a least score is, compared in order: every golden item answered or declined
+    as it expects; declining >= 90% of unanswerable and <= 10% of answerable questions, then
+    the best answer correctness; else <= 10% of answerable declined, then the most unanswerable
+    declined (wrongly declining a real question costs more than a false answer the score would
+    catch); else the best balanced decline accuracy."""
+    answerable = np.array([r.answerable for r in rows], dtype=bool)
+    answers = scores >= threshold
+    golden_ok = bool(
+        np.all((golden_scores >= threshold) == np.array([r.answerable for r in golden], bool))
+    )
+    declined_unanswerable = 1 - answers[~answerable].mean() if (~answerable).any() else 0.0
+    declined_answerable = 1 - answers[answerable].mean() if answerable.any() else 0.0
+    within = declined_answerable <= MAX_DECLINED_ANSWERABLE
+    feasible = within and declined_unanswerable >= MIN_DECLINED_UNANSWERABLE
+    balanced = (declined_unanswerable + 1 - declined_answerable) / 2
+    if feasible:
+        merit = _mean(r.correct * a for r, a in zip(rows, answers, strict=True) if r.answerable)
+    else:
+        merit = declined_unanswerable if within else balanced
+    return (golden_ok, feasible, within, merit, balanced)
+
+
+def golden_margin(rows: Sequence[Outcome], decision: Decision) -> float | None:
+    """How far the golden items' scores stay from the least score that answers: the smallest
+    of (answerable item's score - threshold) and (threshold - unanswerable item's score).
+    Negative when an item is on the wrong side; None without judged items."""
+    gaps = [
+        (answer_score(r.evidence, decision) - decision.threshold) * (1 if r.answerable else -1)
+        for r in rows
+        if r.evidence is not None
+    ]
+    return min(gaps) if gaps else None
 
 
 def _features(rows: list[Outcome]) -> np.ndarray:
