@@ -125,6 +125,10 @@ class Evidence:
     agreement: bool  # the quoted chunk is in both the dense and the keyword top ten
     sentence_similarity: float  # the first chosen sentence's own similarity to the question
     known: float = 1.0  # idf-weighted share of the question's names the knowledge base uses
+    # The same share in the first chosen sentence and its heading alone: three sentences from
+    # three documents covered "How do turtles reproduce?" (octopuses, a cartoon turtle), where
+    # the first covered "reproduce" only.
+    lead_coverage: float = 0.0
 
     def as_dict(self) -> dict:
         return {
@@ -133,11 +137,19 @@ class Evidence:
             "agreement": self.agreement,
             "sentence_similarity": round(self.sentence_similarity, 4),
             "known": round(self.known, 4),
+            "lead_coverage": round(self.lead_coverage, 4),
         }
 
 
 # The features of Evidence the decision reads, in the order of Decision.weights.
-FEATURES = ("best_similarity", "coverage", "sentence_similarity", "known", "agreement")
+FEATURES = (
+    "best_similarity",
+    "coverage",
+    "sentence_similarity",
+    "known",
+    "agreement",
+    "lead_coverage",
+)
 
 
 @dataclass(frozen=True)

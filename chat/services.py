@@ -43,6 +43,8 @@ from providers.embeddings import get_embedder
 from providers.llm import LLMRejected, LLMUnavailable, complete_json, token_cost
 
 logger = logging.getLogger(__name__)
+# Personal data that can be what a question is about: kept when the quote is chosen and judged.
+TOPIC_ENTITIES = frozenset({"PERSON"})
 
 
 @dataclass
@@ -192,11 +194,19 @@ def compose_answer(
         previous=previous_question,
         use_llm=options.get("generator", settings.ANSWER_GENERATOR) == "llm",
     )
-    # Personal data in a question is not what it asks about, and must not be stored or sent to
-    # a model: the evidence is judged, the LLM asked and the searched question stored with it
-    # masked. Retrieval and the guardrails see the question as typed (a name can be the topic).
+    # Personal data in a question must not be stored or sent to a model: the LLM is asked and
+    # the searched question stored with it masked. Retrieval and the guardrails see the
+    # question as typed, and the quote is chosen and judged with people's names as typed (a
+    # name can be the topic: masked, "Where was Theodore Roosevelt born?" quoted Coolidge's
+    # birthplace), other personal data masked (an e-mail address is never what is asked
+    # about). Nothing but the decision's features is kept of that judged question.
     if masked_question is None or rewrite:
         masked_question = mask_text(question)
+    judged_question = (
+        mask_text(question, keep=TOPIC_ENTITIES)
+        if "<PERSON>" in masked_question
+        else masked_question
+    )
     mode = SearchMode(options.get("mode", settings.RETRIEVAL_MODE))
     embedder = get_embedder()
     question_vector = embedder.embed([question])[0]
@@ -235,7 +245,7 @@ def compose_answer(
     evidence = None
     if evidence_chunks:
         sentences, sources, evidence = _extractive_answer(
-            masked_question,
+            judged_question,
             question_vector,
             evidence_chunks,
             best_similarity=_best_similarity(results),
@@ -532,6 +542,7 @@ def _extractive_answer(
         agreement=(first.dense_rank or 99) <= 10 and (first.keyword_rank or 99) <= 10,
         sentence_similarity=float(similarity[picks[0]]) if picks else 0.0,
         known=known,
+        lead_coverage=extractive.answer_coverage(question, candidates, picks[:1]),
     )
     cited: list[int] = []  # chunk ids in order of first citation
     sentences = []

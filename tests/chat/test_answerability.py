@@ -81,8 +81,9 @@ def test_the_quoted_sentence_holds_the_answer(tidewater, question, phrase, not_f
 
 
 def test_should_answer_compares_the_logistic_score_with_the_threshold():
-    # One weight per feature: best similarity, coverage, quote similarity, known, agreement.
-    decision = Decision(weights=(2.0, 1.0, 0.0, 4.0, 1.0), bias=-5.0, threshold=0.5)
+    # One weight per feature: best similarity, coverage, quote similarity, known, agreement,
+    # the first sentence's coverage.
+    decision = Decision(weights=(2.0, 1.0, 0.0, 4.0, 1.0, 0.0), bias=-5.0, threshold=0.5)
     # z = -5 + 2*0.5 + 1*0.6 + 4*0.9 + 0 = 0.2: p = 0.5498
     evidence = Evidence(0.5, 0.6, agreement=False, sentence_similarity=0.3, known=0.9)
 
@@ -91,6 +92,10 @@ def test_should_answer_compares_the_logistic_score_with_the_threshold():
     assert not should_answer(Evidence(0.5, 0.6, False, 0.3, known=0.8), decision)  # z = -0.2
     assert should_answer(Evidence(0.5, 0.6, True, 0.3, known=0.8), decision)  # z = 0.8
     assert not should_answer(evidence, Decision(decision.weights, decision.bias, 0.6))
+    # The first sentence's own coverage (last feature) weighs in: z = 0.2 + 1.5 * 0.2 = 0.5
+    led = Decision((2.0, 1.0, 0.0, 4.0, 1.0, 1.5), bias=-5.0, threshold=0.5)
+    lead = Evidence(0.5, 0.6, False, 0.3, known=0.9, lead_coverage=0.2)
+    assert answer_score(lead, led) == pytest.approx(1 / (1 + math.exp(-0.5)))
 
 
 def test_known_share_weighs_the_words_the_knowledge_base_never_uses_most():
