@@ -174,11 +174,19 @@ def should_answer(evidence: Evidence, decision: Decision) -> bool:
 
 
 def stem(term: str) -> str:
-    """A light suffix strip so "passwords" meets "password" and "borrowing" meets "borrow"."""
-    for suffix in ("ings", "ing", "ies", "ied", "es", "ed", "s"):
+    """A light suffix strip so "passwords" meets "password" and "borrowing" meets "borrow",
+    then a final "e" so "employees" meets "employee" and "sampled" meets "sample" (the strip
+    alone made "employe" and "employee", "sampl" and "sample"); "-ss" is kept ("dress")."""
+    if term.endswith("ss"):
+        return term
+    for suffix in ("sses", "ings", "ing", "ies", "ied", "es", "ed", "s"):
         if len(term) - len(suffix) >= 4 and term.endswith(suffix):
-            return term[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
-    return term
+            if suffix == "sses":
+                return term[:-2]
+            term = term[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
+            break
+    bare = term.rstrip("e")
+    return bare if len(bare) >= 4 else term
 
 
 def terms(text: str) -> set[str]:

@@ -202,11 +202,7 @@ def compose_answer(
     # about). Nothing but the decision's features is kept of that judged question.
     if masked_question is None or rewrite:
         masked_question = mask_text(question)
-    judged_question = (
-        mask_text(question, keep=TOPIC_ENTITIES)
-        if "<PERSON>" in masked_question
-        else masked_question
-    )
+    judged_question = judged(question, masked=masked_question)
     mode = SearchMode(options.get("mode", settings.RETRIEVAL_MODE))
     embedder = get_embedder()
     question_vector = embedder.embed([question])[0]
@@ -318,6 +314,13 @@ def compose_answer(
     message.evidence = evidence
     message.candidate_sentences = sentences
     return message
+
+
+def judged(question: str, *, masked: str) -> str:
+    """The question the quote is chosen and judged on: `question` with personal data masked but
+    people's names (TOPIC_ENTITIES). `masked` is `question` fully masked: without a <PERSON> in
+    it, the two are the same and Presidio is not run again."""
+    return mask_text(question, keep=TOPIC_ENTITIES) if "<PERSON>" in masked else masked
 
 
 def standalone_question(question: str, *, previous: str, use_llm: bool) -> tuple[str, str]:

@@ -22,7 +22,8 @@ from chat.extractive import (
     with_context,
 )
 from chat.models import Message
-from chat.services import answer_question, compose_answer, start_conversation
+from chat.services import answer_question, compose_answer, judged, start_conversation
+from pii.detection import mask_text
 from tests.factories import UserFactory
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -137,6 +138,9 @@ def test_answer_types_and_stems():
     assert not has_quantity("Spaces are allowed.")
     assert stem("passwords") == stem("password") == "password"
     assert stem("borrowing") == "borrow" and stem("policies") == "policy"
+    assert stem("employees") == stem("employee") and stem("sampled") == stem("sample")
+    assert stem("dresses") == stem("dress") == "dress" and stem("changing") == stem("change")
+    assert stem("code") == stem("codes") == "code"  # too short to strip further
 
 
 def test_a_quantity_question_prefers_the_sentence_with_a_number():
@@ -169,3 +173,17 @@ def test_a_sentence_pointing_back_keeps_the_one_before_and_a_colon_the_one_after
     assert with_context([0], candidates, limit=3) == [0, 1]
     assert with_context([2], candidates, limit=3) == [1, 2]
     assert with_context([2, 0], candidates, limit=2) == [1, 2]
+
+
+def test_the_quote_is_judged_with_names_as_typed_and_other_personal_data_masked():
+    question = "I am jane.doe@example.com. Where was Theodore Roosevelt born?"
+    masked = mask_text(question)
+
+    judged_question = judged(question, masked=masked)
+
+    assert "<PERSON>" in masked and "jane.doe@example.com" not in masked
+    assert "Theodore Roosevelt" in judged_question  # the topic is kept
+    assert "<EMAIL_ADDRESS>" in judged_question and "jane.doe" not in judged_question
+    assert judged("How long must a password be?", masked="How long must a password be?") == (
+        "How long must a password be?"
+    )

@@ -12,6 +12,7 @@ from devtools.management.commands.bench_answers import (
     best_threshold_bound,
     fit_decision,
     golden_margin,
+    in_tuning_half,
     is_yes_no,
     score,
     split_articles,
@@ -182,3 +183,9 @@ def test_golden_margin_by_hand():
         0.2689 - 0.5, abs=1e-4
     )
     assert golden_margin([Outcome("q", True, ["x"], None, "", 1.0, 0.0, 0.0)], decision) is None
+
+
+def test_the_halves_split_questions_about_evenly():
+    halves = [in_tuning_half(f"Question number {n}?") for n in range(400)]
+
+    assert 170 < sum(halves) < 230
