@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -38,13 +39,19 @@ from ingestion.retrieval import (
 from ingestion.selectors import collections_readable_by
 from ingestion.services import embed_sentences
 from ingestion.text import split_sentences
-from pii.detection import mask_text
+from pii.detection import find_pii, mask_text
 from providers.embeddings import get_embedder
 from providers.llm import LLMRejected, LLMUnavailable, complete_json, token_cost
 
 logger = logging.getLogger(__name__)
 # Personal data that can be what a question is about: kept when the quote is chosen and judged.
 TOPIC_ENTITIES = frozenset({"PERSON"})
+# Words just before a name that make it the asker's: "I am", "this is", "my name is", a sign-off.
+_ASKER = re.compile(
+    r"\b(?:i\s+am|i'm|i’m|this\s+is|my\s+name\s+is|name's|regards|thanks|thank\s+you|"
+    r"cheers)\W*$",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -318,9 +325,20 @@ def compose_answer(
 
 def judged(question: str, *, masked: str) -> str:
     """The question the quote is chosen and judged on: `question` with personal data masked but
-    people's names (TOPIC_ENTITIES). `masked` is `question` fully masked: without a <PERSON> in
-    it, the two are the same and Presidio is not run again."""
-    return mask_text(question, keep=TOPIC_ENTITIES) if "<PERSON>" in masked else masked
+    people's names (TOPIC_ENTITIES), unless the asker introduces or signs with the name ("I am
+    ...", "this is ...", "Thanks, ..."): that says who asks, not what about. `masked` is
+    `question` fully masked: without a <PERSON> in it, the two are the same and Presidio is not
+    run again."""
+    if "<PERSON>" not in masked:
+        return masked
+    parts, end = [], 0
+    for finding in find_pii(question):  # in order, without overlaps
+        span = question[finding.start : finding.end]
+        asker = _ASKER.search(question[max(0, finding.start - 40) : finding.start])
+        kept = finding.entity_type in TOPIC_ENTITIES and not asker
+        parts += [question[end : finding.start], span if kept else f"<{finding.entity_type}>"]
+        end = finding.end
+    return "".join([*parts, question[end:]])
 
 
 def standalone_question(question: str, *, previous: str, use_llm: bool) -> tuple[str, str]:

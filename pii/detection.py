@@ -12,7 +12,6 @@ import functools
 import logging
 import re
 from collections import Counter
-from collections.abc import Collection
 from dataclasses import dataclass
 from importlib.metadata import version
 from typing import TYPE_CHECKING
@@ -245,12 +244,11 @@ def _cued_names(text: str, findings: list[Finding]) -> list[Finding]:
     return cued
 
 
-def redact(text: str, *, keep: Collection[str] = ()) -> Redaction:
-    """`text` with each span replaced by its type (`<EMAIL_ADDRESS>`), and counts per type;
-    spans of the types in `keep` are left as written."""
+def redact(text: str) -> Redaction:
+    """`text` with each span replaced by its type (`<EMAIL_ADDRESS>`), and counts per type."""
     from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
 
-    findings = [f for f in find_pii(text) if f.entity_type not in keep]
+    findings = find_pii(text)
     if not findings:
         return Redaction(text=text, counts={})
     anonymized = _anonymizer().anonymize(
@@ -263,10 +261,9 @@ def redact(text: str, *, keep: Collection[str] = ()) -> Redaction:
     return Redaction(text=anonymized.text, counts=count_types(findings))
 
 
-def mask_text(text: str, *, keep: Collection[str] = ()) -> str:
-    """`text` with personal data (but the types in `keep`) replaced by typed placeholders:
-    what we store and log."""
-    return redact(text, keep=keep).text
+def mask_text(text: str) -> str:
+    """`text` with personal data replaced by typed placeholders: what we store and log."""
+    return redact(text).text
 
 
 def count_types(findings: list[Finding]) -> dict[str, int]:

@@ -187,3 +187,18 @@ def test_the_quote_is_judged_with_names_as_typed_and_other_personal_data_masked(
     assert judged("How long must a password be?", masked="How long must a password be?") == (
         "How long must a password be?"
     )
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Hi, this is Priya Raman - how many wellness days does each employee get?",
+        "I'm Tom Baker. How many wellness days does each employee get?",
+        "How many wellness days does each employee get? Thanks, Tom Baker",
+    ],
+)
+def test_a_name_the_asker_introduces_or_signs_with_is_masked_when_judged(question):
+    judged_question = judged(question, masked=mask_text(question))
+
+    assert "<PERSON>" in judged_question
+    assert "Priya" not in judged_question and "Baker" not in judged_question
