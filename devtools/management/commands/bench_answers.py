@@ -481,16 +481,20 @@ def fit_decision(rows: list[Outcome], golden: Sequence[Outcome] = ()) -> Decisio
     golden_judged = [r for r in golden if r.evidence is not None]
     # A golden item without evidence (a guardrail's refusal) is declined whatever the score.
     refused = any(r.answerable and r.evidence is None for r in golden)
+    answerable = np.array([r.answerable for r in judged], dtype=bool)
+    correct = np.array([r.correct for r in judged])
+    golden_expected = np.array([r.answerable for r in golden_judged], dtype=bool)
     candidates = []
     for weight in GOLDEN_WEIGHTS if golden_judged else (0,):
         decision = _fit_logistic(judged, golden_judged, weight)
         scores = np.array([answer_score(r.evidence, decision) for r in judged])
         golden_scores = np.array([answer_score(r.evidence, decision) for r in golden_judged])
         for threshold in np.unique(scores):
-            key = _threshold_key(judged, scores, threshold, golden_judged, golden_scores)
-            candidates.append(
-                ((not refused and key[0], *key[1:]), replace(decision, threshold=float(threshold)))
+            golden_ok = not refused and bool(
+                np.all((golden_scores >= threshold) == golden_expected)
             )
+            key = _threshold_key(scores >= threshold, answerable, correct, golden_ok)
+            candidates.append((key, replace(decision, threshold=float(threshold))))
     return max(candidates, key=lambda candidate: candidate[0])[1]
 
 
@@ -506,29 +510,21 @@ def _fit_logistic(rows: list[Outcome], golden: list[Outcome], weight: float) -> 
 
 
 def _threshold_key(
-    rows: list[Outcome],
-    scores: np.ndarray,
-    threshold: float,
-    golden: list[Outcome],
-    golden_scores: np.ndarray,
+    answers: np.ndarray, answerable: np.ndarray, correct: np.ndarray, golden_ok: bool
 ) -> tuple:
-    """How good a least score is, compared in order: every golden item answered or declined
-    as it expects; declining >= 90% of unanswerable and <= 10% of answerable questions, then
-    the best answer correctness; else <= 10% of answerable declined, then the most unanswerable
-    declined (wrongly declining a real question costs more than a false answer the score would
-    catch); else the best balanced decline accuracy."""
-    answerable = np.array([r.answerable for r in rows], dtype=bool)
-    answers = scores >= threshold
-    golden_ok = bool(
-        np.all((golden_scores >= threshold) == np.array([r.answerable for r in golden], bool))
-    )
+    """How good a least score is, given which tuning questions it answers, compared in order:
+    every golden item answered or declined as it expects; declining >= 90% of unanswerable and
+    <= 10% of answerable questions, then the best answer correctness; else <= 10% of
+    answerable declined, then the most unanswerable declined (wrongly declining a real
+    question costs more than a false answer the score would catch); else the best balanced
+    decline accuracy."""
     declined_unanswerable = 1 - answers[~answerable].mean() if (~answerable).any() else 0.0
     declined_answerable = 1 - answers[answerable].mean() if answerable.any() else 0.0
     within = declined_answerable <= MAX_DECLINED_ANSWERABLE
     feasible = within and declined_unanswerable >= MIN_DECLINED_UNANSWERABLE
     balanced = (declined_unanswerable + 1 - declined_answerable) / 2
     if feasible:
-        merit = _mean(r.correct * a for r, a in zip(rows, answers, strict=True) if r.answerable)
+        merit = float((correct * answers)[answerable].mean())
     else:
         merit = declined_unanswerable if within else balanced
     return (golden_ok, feasible, within, merit, balanced)
