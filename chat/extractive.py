@@ -129,6 +129,10 @@ class Evidence:
     # three documents covered "How do turtles reproduce?" (octopuses, a cartoon turtle), where
     # the first covered "reproduce" only.
     lead_coverage: float = 0.0
+    # How much of the question's names the quote leaves unsaid (`unquoted_names`): "Where was
+    # Grover Cleveland married?" quoted another president's article, which names Cleveland
+    # elsewhere (so `known` is 1), not in the quote, its headings or its documents' titles.
+    unquoted_names: float = 0.0
 
     def as_dict(self) -> dict:
         return {
@@ -138,6 +142,7 @@ class Evidence:
             "sentence_similarity": round(self.sentence_similarity, 4),
             "known": round(self.known, 4),
             "lead_coverage": round(self.lead_coverage, 4),
+            "unquoted_names": round(self.unquoted_names, 4),
         }
 
 
@@ -149,6 +154,7 @@ FEATURES = (
     "known",
     "agreement",
     "lead_coverage",
+    "unquoted_names",
 )
 
 
@@ -322,17 +328,35 @@ def names(question: str) -> str:
     return " ".join(words)
 
 
+def _name_weights(frequencies: dict[str, int], total: int) -> dict[str, float]:
+    """BM25's idf of each name lexeme over the knowledge base's `total` chunks."""
+    return {
+        lexeme: math.log(1 + (total - df + 0.5) / (df + 0.5)) for lexeme, df in frequencies.items()
+    }
+
+
 def known_share(frequencies: dict[str, int], total: int) -> float:
     """The idf-weighted share of the question's names (lexeme: how many of the knowledge
     base's `total` chunks use it) that the knowledge base uses at all. A name it never uses
     weighs most. No names: 1, nothing is unknown."""
-    weights = {
-        lexeme: math.log(1 + (total - df + 0.5) / (df + 0.5)) for lexeme, df in frequencies.items()
-    }
+    weights = _name_weights(frequencies, total)
     weight = sum(weights.values())
     return (
         sum(w for lexeme, w in weights.items() if frequencies[lexeme]) / weight if weight else 1.0
     )
+
+
+def unquoted_names(frequencies: dict[str, int], total: int, quoted: set[str]) -> float:
+    """The idf mass m of the question's name lexemes (`frequencies`, as for `known_share`)
+    absent from the `quoted` lexemes (the quote, its headings and its documents' titles), as
+    m / (1 + m) in [0, 1). A name the knowledge base uses everywhere ("the Authority" of its
+    own documents) weighs little when missing; a rare one ("Cleveland") much."""
+    missing = sum(
+        weight
+        for lexeme, weight in _name_weights(frequencies, total).items()
+        if lexeme not in quoted
+    )
+    return missing / (1 + missing)
 
 
 def answer_coverage(question: str, candidates: list[Candidate], chosen: list[int]) -> float:

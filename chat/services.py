@@ -33,6 +33,7 @@ from guardrails.services import Screening, refusal_message, screen_answer, scree
 from ingestion.retrieval import (
     RetrievedChunk,
     SearchMode,
+    lexemes,
     question_term_frequencies,
     search_chunks,
 )
@@ -252,11 +253,9 @@ def compose_answer(
             question_vector,
             evidence_chunks,
             best_similarity=_best_similarity(results),
-            # The question as typed: a name the knowledge base never mentions is what it
-            # cannot answer about. Only the share is kept, never the words.
-            known=extractive.known_share(
-                *question_term_frequencies(searched_ids, extractive.names(question))
-            ),
+            # The question as typed: a name the knowledge base never mentions, or the quote
+            # leaves unsaid, is what it cannot answer about. Only shares are kept, never words.
+            names=question_term_frequencies(searched_ids, extractive.names(question)),
         )
     answerable = evidence is not None and extractive.should_answer(evidence, _decision())
     if answerable and options.get("generator", settings.ANSWER_GENERATOR) == "llm":
@@ -526,10 +525,11 @@ def _extractive_answer(
     evidence: list[RetrievedChunk],
     *,
     best_similarity: float,
-    known: float,
+    names: tuple[dict[str, int], int],
 ) -> tuple[list[dict], list[dict], Evidence]:
     """Sentences quoted verbatim from the evidence, each citing its chunk by source number,
-    and the features that say whether they answer the question."""
+    and the features that say whether they answer the question. `names`: how many chunks of
+    the searched knowledge base use each of the question's name lexemes, and of how many."""
     candidates = [
         Candidate(
             text=sentence,
@@ -557,13 +557,17 @@ def _extractive_answer(
     chosen = extractive.with_context(picks, candidates, limit=settings.ANSWER_MAX_SENTENCES)
     chunks_by_id = {result.chunk.pk: result for result in evidence}
     first = chunks_by_id[candidates[picks[0]].chunk_id] if picks else evidence[0]
+    chosen_chunks = [(candidates[i].text, chunks_by_id[candidates[i].chunk_id]) for i in chosen]
     features = Evidence(
         best_similarity=best_similarity,
         coverage=extractive.answer_coverage(question, candidates, chosen),
         agreement=(first.dense_rank or 99) <= 10 and (first.keyword_rank or 99) <= 10,
         sentence_similarity=float(similarity[picks[0]]) if picks else 0.0,
-        known=known,
+        known=extractive.known_share(*names),
         lead_coverage=extractive.answer_coverage(question, candidates, picks[:1]),
+        unquoted_names=extractive.unquoted_names(*names, _quoted_lexemes(chosen_chunks))
+        if names[0]
+        else 0.0,
     )
     cited: list[int] = []  # chunk ids in order of first citation
     sentences = []
@@ -577,6 +581,15 @@ def _extractive_answer(
             sentence["cells"] = cells  # shown as a table row (chat.answer_layout)
         sentences.append(sentence)
     return sentences, _sources([chunks_by_id[chunk_id] for chunk_id in cited]), features
+
+
+def _quoted_lexemes(quoted: list[tuple[str, RetrievedChunk]]) -> set[str]:
+    """The lexemes of the quoted sentences, their chunks' headings and documents' titles: what
+    a reader of the quote learns it is about."""
+    context = {sentence for sentence, _ in quoted}
+    for _, result in quoted:
+        context |= {result.chunk.metadata.get("section", "") or "", result.chunk.document.title}
+    return lexemes("\n".join(sorted(context)))
 
 
 def _sources(results: list[RetrievedChunk]) -> list[dict]:

@@ -192,6 +192,16 @@ def question_term_frequencies(
     return {lexeme: int(df) for lexeme, df, _ in rows}, total
 
 
+def lexemes(text: str) -> set[str]:
+    """The lexemes PostgreSQL's English configuration makes of `text` (as the keyword index
+    and `question_term_frequencies` do)."""
+    if not text.strip():
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', %s))", [text])
+        return {row[0] for row in cursor.fetchall()}
+
+
 _FREQUENCIES_SQL = """
     SELECT q.lexeme,
         coalesce((SELECT sum(t.chunk_count) FROM ingestion_termstatistic AS t

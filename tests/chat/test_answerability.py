@@ -19,6 +19,7 @@ from chat.extractive import (
     relevance,
     should_answer,
     stem,
+    unquoted_names,
     with_context,
 )
 from chat.models import Message
@@ -83,8 +84,8 @@ def test_the_quoted_sentence_holds_the_answer(tidewater, question, phrase, not_f
 
 def test_should_answer_compares_the_logistic_score_with_the_threshold():
     # One weight per feature: best similarity, coverage, quote similarity, known, agreement,
-    # the first sentence's coverage.
-    decision = Decision(weights=(2.0, 1.0, 0.0, 4.0, 1.0, 0.0), bias=-5.0, threshold=0.5)
+    # the first sentence's coverage, the names the quote leaves unsaid.
+    decision = Decision(weights=(2.0, 1.0, 0.0, 4.0, 1.0, 0.0, 0.0), bias=-5.0, threshold=0.5)
     # z = -5 + 2*0.5 + 1*0.6 + 4*0.9 + 0 = 0.2: p = 0.5498
     evidence = Evidence(0.5, 0.6, agreement=False, sentence_similarity=0.3, known=0.9)
 
@@ -94,9 +95,40 @@ def test_should_answer_compares_the_logistic_score_with_the_threshold():
     assert should_answer(Evidence(0.5, 0.6, True, 0.3, known=0.8), decision)  # z = 0.8
     assert not should_answer(evidence, Decision(decision.weights, decision.bias, 0.6))
     # The first sentence's own coverage (last feature) weighs in: z = 0.2 + 1.5 * 0.2 = 0.5
-    led = Decision((2.0, 1.0, 0.0, 4.0, 1.0, 1.5), bias=-5.0, threshold=0.5)
+    led = Decision((2.0, 1.0, 0.0, 4.0, 1.0, 1.5, 0.0), bias=-5.0, threshold=0.5)
     lead = Evidence(0.5, 0.6, False, 0.3, known=0.9, lead_coverage=0.2)
     assert answer_score(lead, led) == pytest.approx(1 / (1 + math.exp(-0.5)))
+    # So do the unsaid names: z = 0.2 - 2 * 0.4 = -0.6
+    named = Decision((2.0, 1.0, 0.0, 4.0, 1.0, 0.0, -2.0), bias=-5.0, threshold=0.5)
+    unsaid = Evidence(0.5, 0.6, False, 0.3, known=0.9, unquoted_names=0.4)
+    assert answer_score(unsaid, named) == pytest.approx(1 / (1 + math.exp(0.6)))
+    assert not should_answer(unsaid, named)
+
+
+def test_unquoted_names_weigh_a_rare_name_the_quote_leaves_unsaid_most():
+    # 100 chunks; "cleveland" in 2 of them, "author" (the organisation's own) in 60:
+    # idf ln(1 + 98.5/2.5) = 3.6988 and ln(1 + 40.5/60.5) = 0.5128.
+    frequencies = {"cleveland": 2, "author": 60}
+    rare, common = math.log(1 + 98.5 / 2.5), math.log(1 + 40.5 / 60.5)
+
+    assert unquoted_names(frequencies, 100, {"cleveland", "author", "born"}) == 0.0
+    assert unquoted_names(frequencies, 100, {"author"}) == pytest.approx(rare / (1 + rare))
+    assert unquoted_names(frequencies, 100, {"cleveland"}) == pytest.approx(common / (1 + common))
+    both = rare + common
+    assert unquoted_names(frequencies, 100, set()) == pytest.approx(both / (1 + both))
+    assert unquoted_names({}, 100, set()) == 0.0  # no names: nothing unsaid
+
+
+@pytest.mark.django_db
+def test_a_quote_that_does_not_say_whom_it_is_about_leaves_the_name_unsaid(tidewater):
+    named = ask("When was the Marrowbone Hill Booster Station commissioned?")
+    unnamed = ask("When was the Marrowbone Hill Lighthouse painted by Picasso?")
+
+    assert named.kind == Message.Kind.ANSWER
+    assert named.evidence.unquoted_names == 0.0
+    # "Picasso": in no chunk, so its idf alone is ln(1 + (n + 0.5) / 0.5) > 1: m / (1 + m) > 0.5
+    assert unnamed.evidence.unquoted_names > 0.5
+    assert unnamed.kind == Message.Kind.NO_ANSWER
 
 
 def test_known_share_weighs_the_words_the_knowledge_base_never_uses_most():

@@ -60,7 +60,7 @@ def test_score_by_hand():
         outcome(False, 0.5),
     ]
     # Answers when the best similarity reaches 0.4: z = 10 * (similarity - 0.4).
-    decision = Decision(weights=(10.0, 0.0, 0.0, 0.0, 0.0, 0.0), bias=-4.0, threshold=0.5)
+    decision = Decision(weights=(10.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0), bias=-4.0, threshold=0.5)
 
     figures = score(rows, decision)
 
@@ -129,7 +129,7 @@ def test_the_bound_declines_at_most_a_tenth_of_answerable_questions():
     rows = [outcome(True, 0.30 + i / 100) for i in range(20)] + [
         outcome(False, s) for s in (0.1, 0.31, 0.6)
     ]
-    decision = Decision(weights=(10.0, 0.0, 0.0, 0.0, 0.0, 0.0), bias=-4.0, threshold=0.5)
+    decision = Decision(weights=(10.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0), bias=-4.0, threshold=0.5)
 
     figures = best_threshold_bound(rows, decision)
 
@@ -141,7 +141,7 @@ def test_the_bound_declines_at_most_a_tenth_of_answerable_questions():
 def test_the_bound_counts_refused_answerable_questions_among_the_declined():
     rows = [outcome(True, 0.30 + i / 100) for i in range(19)] + [outcome(False, 0.1)]
     rows.append(Outcome("q", True, ["x"], None, "", 1.0, 0.0, 0.0))  # a guardrail refused it
-    decision = Decision(weights=(10.0, 0.0, 0.0, 0.0, 0.0, 0.0), bias=-4.0, threshold=0.5)
+    decision = Decision(weights=(10.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0), bias=-4.0, threshold=0.5)
 
     figures = best_threshold_bound(rows, decision)
 
@@ -174,7 +174,7 @@ def test_a_golden_item_a_guardrail_refused_leaves_the_fit_to_the_other_rows():
 
 
 def test_golden_margin_by_hand():
-    decision = Decision(weights=(10.0, 0.0, 0.0, 0.0, 0.0, 0.0), bias=-4.0, threshold=0.5)
+    decision = Decision(weights=(10.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0), bias=-4.0, threshold=0.5)
     # scores: sigmoid(10 * similarity - 4): 0.5 -> 0.731, 0.2 -> 0.119, 0.3 -> 0.269
     kept = [outcome(True, 0.5), outcome(False, 0.2)]
 

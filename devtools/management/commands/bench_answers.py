@@ -110,7 +110,8 @@ class Command(BaseCommand):
             "--dump",
             type=Path,
             help="Write every outcome (question, class, features, correctness) here as JSON "
-            "lines, to read the failures.",
+            'lines, to read the failures or refit offline; "set" tells CMU questions ("cmu") '
+            'from the golden set\'s items ("golden").',
         )
 
     def handle(self, *args, **options) -> None:
@@ -166,15 +167,16 @@ class Command(BaseCommand):
             self._answer(reader, [collection.pk], question, [], False, chunk_texts)
             for question, _ in unchecked
         ]
-        if options["dump"]:
-            with options["dump"].open("w", encoding="utf-8") as dump:
-                for row in outcomes:
-                    features = row.evidence.as_dict() if row.evidence else None
-                    record = {**asdict(row), "evidence": features}
-                    dump.write(json.dumps(record) + "\n")
         tuning = [row for row in outcomes if in_tuning_half(row.question)]
         reporting = [row for row in outcomes if not in_tuning_half(row.question)]
         golden = self._golden_outcomes(options["golden_set"], reader)
+        if options["dump"]:
+            with options["dump"].open("w", encoding="utf-8") as dump:
+                for kind, rows in (("cmu", outcomes), ("golden", [row for _, row in golden])):
+                    for row in rows:
+                        features = row.evidence.as_dict() if row.evidence else None
+                        record = {**asdict(row), "evidence": features, "set": kind}
+                        dump.write(json.dumps(record) + "\n")
         fitted = fit_decision(tuning, [row for _, row in golden])
         configured = Decision(
             weights=tuple(settings.ANSWER_DECISION_WEIGHTS),
