@@ -253,9 +253,10 @@ def compose_answer(
             question_vector,
             evidence_chunks,
             best_similarity=_best_similarity(results),
-            # The question as typed: a name the knowledge base never mentions, or the quote
-            # leaves unsaid, is what it cannot answer about. Only shares are kept, never words.
-            names=question_term_frequencies(searched_ids, extractive.names(question)),
+            # A name the knowledge base never mentions, or the quote leaves unsaid, is what it
+            # cannot answer about; one the asker introduces or signs with is masked in the
+            # judged question (who asks, not what about). Only shares are kept, never words.
+            names=question_term_frequencies(searched_ids, extractive.names(judged_question)),
         )
     answerable = evidence is not None and extractive.should_answer(evidence, _decision())
     if answerable and options.get("generator", settings.ANSWER_GENERATOR) == "llm":

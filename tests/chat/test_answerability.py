@@ -131,6 +131,15 @@ def test_a_quote_that_does_not_say_whom_it_is_about_leaves_the_name_unsaid(tidew
     assert unnamed.kind == Message.Kind.NO_ANSWER
 
 
+@pytest.mark.django_db
+def test_the_askers_own_name_is_neither_unknown_nor_unsaid(tidewater):
+    message = ask("Hi, this is Priya Raman - how many wellness days does each employee get?")
+
+    assert (message.evidence.known, message.evidence.unquoted_names) == (1.0, 0.0)
+    assert message.kind == Message.Kind.ANSWER
+    assert "three Estuary Wellness Days" in message.sentences[0]["text"]
+
+
 def test_known_share_weighs_the_words_the_knowledge_base_never_uses_most():
     # 100 chunks; "die" in 10 of them, "lincoln" in none: idf ln(1 + 90.5/10.5) and ln(201).
     share = known_share({"die": 10, "lincoln": 0}, 100)
