@@ -4,8 +4,8 @@ decide whether they answer it at all.
 Pure code: vectors in, choices out. A sentence's relevance adds up
   - its cosine similarity to the question,
   - the idf-weighted share of the question's content terms it covers (BM25's idea at sentence
-    level: a rare word like "ordinary" counts more than "account"), with its chunk's heading
-    path as context at half weight,
+    level: a rare word like "ordinary" counts more than "account"), with its document's title
+    and its chunk's heading path as context at half weight,
   - a small bonus for its chunk's fused rank, and
   - the expected answer type: a "how many / how much / when / what year / how long" question
     prefers a sentence holding a number, a date or a quantity.
@@ -111,7 +111,7 @@ DUPLICATE = 0.95  # cosine at which two sentences are near-copies
 class Candidate:
     text: str
     chunk_id: int
-    heading: str = ""  # the chunk's heading path, context for term coverage
+    heading: str = ""  # the document's title and chunk's heading path: context for coverage
     rank: int = 0  # the chunk's fused rank, 0 = best
     position: int = 0  # the sentence's place in its chunk
 

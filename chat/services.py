@@ -535,7 +535,10 @@ def _extractive_answer(
         Candidate(
             text=sentence,
             chunk_id=result.chunk.pk,
-            heading=result.chunk.metadata.get("section", "") or "",
+            # The document's title is context too: "He married ..." in Faraday's article.
+            heading=" › ".join(
+                filter(None, [result.chunk.document.title, result.chunk.metadata.get("section")])
+            ),
             rank=rank,
             position=position,
         )
