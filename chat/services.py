@@ -40,7 +40,7 @@ from ingestion.retrieval import (
 from ingestion.selectors import collections_readable_by
 from ingestion.services import embed_sentences
 from ingestion.text import split_sentences
-from pii.detection import find_pii, mask_text
+from pii.detection import Redaction, mask_text, redact
 from providers.embeddings import get_embedder
 from providers.llm import LLMRejected, LLMUnavailable, complete_json, token_cost
 
@@ -146,9 +146,9 @@ def answer_question(
         variant=variant,
         llm_refusal=quotas.llm_refusal(user=user) if generator == "llm" else "",
         previous_question=(last.searched_question or last.question) if last else "",
-        masked_question=(masked := mask_text(question)),
+        redaction=(redaction := redact(question)),
     )
-    message.question = masked
+    message.question = redaction.text
     message.conversation = conversation
     message.save()
     quotas.record_llm_usage(message=message)
@@ -183,7 +183,7 @@ def compose_answer(
     variant: str = "",
     llm_refusal: str = "",
     previous_question: str = "",
-    masked_question: str | None = None,
+    redaction: Redaction | None = None,
 ) -> Message:
     """Retrieve what `user` may read, choose cited sentences, render the template. With an
     `llm_refusal` (a quota used up) the LLM is not asked and the answer is extractive.
@@ -208,9 +208,10 @@ def compose_answer(
     # name can be the topic: masked, "Where was Theodore Roosevelt born?" quoted Coolidge's
     # birthplace), other personal data masked (an e-mail address is never what is asked
     # about). Nothing but the decision's features is kept of that judged question.
-    if masked_question is None or rewrite:
-        masked_question = mask_text(question)
-    judged_question = judged(question, masked=masked_question)
+    if redaction is None or rewrite:
+        redaction = redact(question)
+    masked_question = redaction.text
+    judged_question = judged(question, redaction)
     mode = SearchMode(options.get("mode", settings.RETRIEVAL_MODE))
     embedder = get_embedder()
     question_vector = embedder.embed([question])[0]
@@ -323,16 +324,15 @@ def compose_answer(
     return message
 
 
-def judged(question: str, *, masked: str) -> str:
-    """The question the quote is chosen and judged on: `question` with personal data masked but
-    people's names (TOPIC_ENTITIES), unless the asker introduces or signs with the name ("I am
-    ...", "this is ...", "Thanks, ..."): that says who asks, not what about. `masked` is
-    `question` fully masked: without a <PERSON> in it, the two are the same and Presidio is not
-    run again."""
-    if "<PERSON>" not in masked:
-        return masked
+def judged(question: str, redaction: Redaction) -> str:
+    """The question the quote is chosen and judged on: `question` with the personal data its
+    `redaction` found masked, but people's names (TOPIC_ENTITIES) kept, unless the asker
+    introduces or signs with the name ("I am ...", "this is ...", "Thanks, ..."): that says who
+    asks, not what about."""
+    if not any(finding.entity_type in TOPIC_ENTITIES for finding in redaction.findings):
+        return redaction.text
     parts, end = [], 0
-    for finding in find_pii(question):  # in order, without overlaps
+    for finding in redaction.findings:  # in order, without overlaps
         span = question[finding.start : finding.end]
         asker = _ASKER.search(question[max(0, finding.start - 40) : finding.start])
         kept = finding.entity_type in TOPIC_ENTITIES and not asker

@@ -59,6 +59,7 @@ class Finding:
 class Redaction:
     text: str
     counts: dict[str, int]
+    findings: tuple[Finding, ...] = ()  # spans in the original text, in order, no overlaps
 
 
 @functools.cache
@@ -258,7 +259,7 @@ def redact(text: str) -> Redaction:
         ],
         operators={"DEFAULT": OperatorConfig("replace")},  # "<ENTITY_TYPE>"
     )
-    return Redaction(text=anonymized.text, counts=count_types(findings))
+    return Redaction(text=anonymized.text, counts=count_types(findings), findings=tuple(findings))
 
 
 def mask_text(text: str) -> str:

@@ -24,7 +24,7 @@ from chat.extractive import (
 )
 from chat.models import Message
 from chat.services import answer_question, compose_answer, judged, start_conversation
-from pii.detection import mask_text
+from pii.detection import redact
 from tests.factories import UserFactory
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -218,16 +218,15 @@ def test_a_sentence_pointing_back_keeps_the_one_before_and_a_colon_the_one_after
 
 def test_the_quote_is_judged_with_names_as_typed_and_other_personal_data_masked():
     question = "I am jane.doe@example.com. Where was Theodore Roosevelt born?"
-    masked = mask_text(question)
+    redaction = redact(question)
 
-    judged_question = judged(question, masked=masked)
+    judged_question = judged(question, redaction)
 
-    assert "<PERSON>" in masked and "jane.doe@example.com" not in masked
+    assert "<PERSON>" in redaction.text and "jane.doe@example.com" not in redaction.text
     assert "Theodore Roosevelt" in judged_question  # the topic is kept
     assert "<EMAIL_ADDRESS>" in judged_question and "jane.doe" not in judged_question
-    assert judged("How long must a password be?", masked="How long must a password be?") == (
-        "How long must a password be?"
-    )
+    plain = "How long must a password be?"
+    assert judged(plain, redact(plain)) == plain
 
 
 @pytest.mark.parametrize(
@@ -239,7 +238,7 @@ def test_the_quote_is_judged_with_names_as_typed_and_other_personal_data_masked(
     ],
 )
 def test_a_name_the_asker_introduces_or_signs_with_is_masked_when_judged(question):
-    judged_question = judged(question, masked=mask_text(question))
+    judged_question = judged(question, redact(question))
 
     assert "<PERSON>" in judged_question
     assert "Priya" not in judged_question and "Baker" not in judged_question
