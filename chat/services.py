@@ -535,10 +535,7 @@ def _extractive_answer(
         Candidate(
             text=sentence,
             chunk_id=result.chunk.pk,
-            # The document's title is context too: "He married ..." in Faraday's article.
-            heading=" › ".join(
-                filter(None, [result.chunk.document.title, result.chunk.metadata.get("section")])
-            ),
+            heading=_heading(result),
             rank=rank,
             position=position,
         )
@@ -547,7 +544,8 @@ def _extractive_answer(
     ]
     if not candidates:
         candidates = [
-            Candidate(text=r.chunk.text.strip(), chunk_id=r.chunk.pk) for r in evidence[:1]
+            Candidate(text=r.chunk.text.strip(), chunk_id=r.chunk.pk, heading=_heading(r))
+            for r in evidence[:1]
         ]
     texts = [candidate.text for candidate in candidates]
     # Stored when the chunk's version was published (embedded now only if missing).
@@ -561,7 +559,6 @@ def _extractive_answer(
     chosen = extractive.with_context(picks, candidates, limit=settings.ANSWER_MAX_SENTENCES)
     chunks_by_id = {result.chunk.pk: result for result in evidence}
     first = chunks_by_id[candidates[picks[0]].chunk_id] if picks else evidence[0]
-    chosen_chunks = [(candidates[i].text, chunks_by_id[candidates[i].chunk_id]) for i in chosen]
     features = Evidence(
         best_similarity=best_similarity,
         coverage=extractive.answer_coverage(question, candidates, chosen),
@@ -569,7 +566,11 @@ def _extractive_answer(
         sentence_similarity=float(similarity[picks[0]]) if picks else 0.0,
         known=extractive.known_share(*names),
         lead_coverage=extractive.answer_coverage(question, candidates, picks[:1]),
-        unquoted_names=extractive.unquoted_names(*names, _quoted_lexemes(chosen_chunks))
+        # What a reader of the quote learns it is about: its sentences, headings and titles.
+        unquoted_names=extractive.unquoted_names(
+            *names,
+            lexemes("\n".join({f"{candidates[i].heading}\n{candidates[i].text}" for i in chosen})),
+        )
         if names[0]
         else 0.0,
     )
@@ -587,13 +588,12 @@ def _extractive_answer(
     return sentences, _sources([chunks_by_id[chunk_id] for chunk_id in cited]), features
 
 
-def _quoted_lexemes(quoted: list[tuple[str, RetrievedChunk]]) -> set[str]:
-    """The lexemes of the quoted sentences, their chunks' headings and documents' titles: what
-    a reader of the quote learns it is about."""
-    context = {sentence for sentence, _ in quoted}
-    for _, result in quoted:
-        context |= {result.chunk.metadata.get("section", "") or "", result.chunk.document.title}
-    return lexemes("\n".join(sorted(context)))
+def _heading(result: RetrievedChunk) -> str:
+    """The chunk's context for term coverage: its document's title ("He married ..." in
+    Faraday's article covers "Faraday") and its heading path."""
+    return " › ".join(
+        filter(None, [result.chunk.document.title, result.chunk.metadata.get("section")])
+    )
 
 
 def _sources(results: list[RetrievedChunk]) -> list[dict]:
