@@ -34,7 +34,7 @@ from evaluation.scoring import (
 )
 from evaluation.selectors import latest_finished_run
 from ingestion.models import Chunk, Document
-from pii.detection import mask_text
+from pii.detection import redact
 
 logger = logging.getLogger(__name__)
 
@@ -174,15 +174,18 @@ def _check_can_run(*, golden_set: GoldenSet, user: AbstractBaseUser) -> None:
 def _evaluate_item(run: EvalRun, item: GoldenItem, *, user, collection_ids, scorer) -> None:
     k = run.config.get("k", settings.EVAL_K)
     started = time.perf_counter()
+    # Answered as written, but scored (an LLM judge may be an outside service) and stored
+    # masked: one Presidio pass serves both, timed as the chat's is.
+    redaction = redact(item.question)
     message = compose_answer(
         user=user,
         question=item.question,
         collection_ids=collection_ids,
         variant=run.config.get("variant", ""),
+        redaction=redaction,
     )
     latency_ms = (time.perf_counter() - started) * 1000
-    # Answered as written, but scored (an LLM judge may be an outside service) and stored masked.
-    masked_question = mask_text(item.question)
+    masked_question = redaction.text
     chunk_ids = [row["chunk_id"] for row in message.retrieved]
     rows = Chunk.objects.filter(id__in=chunk_ids).values_list("id", "document_id", "text")
     document_of = {chunk_id: document_id for chunk_id, document_id, _ in rows}
