@@ -71,8 +71,33 @@ GENERIC_TERMS = frozenset(
 _QUANTITY_QUESTION = re.compile(
     r"^\s*(?:(?:and|so|but)\s+)?(?:how\s+(?:many|much|long|old|far|often|big|large|high|tall|"
     r"deep|wide|quickly|soon|fast|heavy)|when\b|(?:in\s+)?what\s+(?:year|date|month|day|time|"
-    r"percentage|level|value|age|size|temperature|length)|which\s+year|minimum|maximum)",
+    r"percentage|level|value|age|size|temperature|length)|which\s+year|minimum|maximum|"
+    r"what(?:'s|\s+is|\s+are|\s+was|\s+were)?\s+the\s+(?:minimum|maximum|length|size|number|"
+    r"amount|duration|percentage|cost|price|height|weight|distance|value)\b)",
     re.IGNORECASE,
+)
+# Nouns that name the kind of quantity a question wants, not its topic: in "What is the
+# minimum length of a password ...?" the answer's "16 characters" is the length, so a
+# quantity question does not look for the word.
+_QUANTITY_KINDS = frozenset(
+    [
+        "length", "size", "number", "amount", "duration", "period", "value", "level",
+        "percentage", "age", "cost", "price", "height", "weight", "distance", "figure",
+        "total", "limit", "quantity", "count",
+    ]
+)  # fmt: skip
+# A bound said in other words: "a passphrase of at least 16 characters" says the minimum
+# that "What is the minimum length ...?" asks for, "up to $4,000" the maximum.
+_BOUNDS = (
+    ("minimum", re.compile(r"\b(?:at\s+least|no\s+(?:less|fewer)\s+than|or\s+more)\b", re.I)),
+    (
+        "maximum",
+        re.compile(
+            r"\b(?:at\s+most|no\s+more\s+than|up\s+to\s+\S*\d|or\s+(?:less|fewer)|"
+            r"not\s+(?:to\s+)?exceed)",
+            re.I,
+        ),
+    ),
 )
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _QUANTITY = re.compile(
@@ -87,6 +112,9 @@ _GENERAL_QUALIFIER = re.compile(
     r"\b(?:ordinary|normal|regular|standard|general|default|typical|usual|everyday|all)\b",
     re.IGNORECASE,
 )
+_GENERAL_TERMS = frozenset(
+    ["ordinary", "normal", "regular", "standard", "default", "typical", "usual", "everyday"]
+)
 _SPECIAL_QUALIFIERS = frozenset(
     [
         "privileged", "administrator", "administrators", "admin", "remote", "senior",
@@ -95,7 +123,13 @@ _SPECIAL_QUALIFIERS = frozenset(
     ]
 )  # fmt: skip
 # A sentence that opens by pointing back needs the one before it.
-_ANAPHORIC_START = re.compile(r"^(?:it|this|these|they|that|those|he|she|such)\b", re.IGNORECASE)
+# So does one that opens with a connective: "Instead, all passwords follow ..." answers only
+# after "The Authority no longer asks staff to invent short, complex passwords ...".
+_ANAPHORIC_START = re.compile(
+    r"^(?:it|this|these|they|that|those|he|she|such|instead|however|therefore|thus|hence|"
+    r"otherwise|conversely|consequently|nevertheless|nonetheless|likewise|similarly)\b",
+    re.IGNORECASE,
+)
 
 # Weights of the relevance terms; chosen on the sample knowledge base and bench_answers'
 # tuning half (sentence choice only: they do not decide whether to answer).
@@ -196,7 +230,9 @@ def stem(term: str) -> str:
 
 
 def terms(text: str) -> set[str]:
-    return {stem(term) for term in content_terms(text)}
+    return {stem(term) for term in content_terms(text)} | {
+        bound for bound, said in _BOUNDS if said.search(text)
+    }
 
 
 # A masked question's typed placeholders ("I am <EMAIL_ADDRESS>") say nothing about the topic.
@@ -204,7 +240,12 @@ _PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*>")
 
 
 def question_terms(question: str) -> set[str]:
-    return {stem(term) for term in content_terms(_PLACEHOLDER.sub(" ", question)) - GENERIC_TERMS}
+    """The question's topic terms: not its generic words, its general qualifiers ("ordinary
+    staff": the rule for everyone, which says "all"), nor a quantity question's kind words."""
+    unsaid = GENERIC_TERMS | _GENERAL_TERMS
+    if expects_quantity(question):
+        unsaid |= _QUANTITY_KINDS
+    return {stem(term) for term in content_terms(_PLACEHOLDER.sub(" ", question)) - unsaid}
 
 
 def expects_quantity(question: str) -> bool:

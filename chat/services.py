@@ -565,7 +565,10 @@ def _extractive_answer(
         agreement=(first.dense_rank or 99) <= 10 and (first.keyword_rank or 99) <= 10,
         sentence_similarity=float(similarity[picks[0]]) if picks else 0.0,
         known=extractive.known_share(*names),
-        lead_coverage=extractive.answer_coverage(question, candidates, picks[:1]),
+        # The first pick with the neighbour it needs ("Instead, ..." and the sentence before).
+        lead_coverage=extractive.answer_coverage(
+            question, candidates, extractive.with_context(picks[:1], candidates, limit=2)
+        ),
         # What a reader of the quote learns it is about: its sentences, headings and titles.
         unquoted_names=extractive.unquoted_names(
             *names,

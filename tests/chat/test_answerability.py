@@ -16,9 +16,11 @@ from chat.extractive import (
     has_quantity,
     known_share,
     names,
+    question_terms,
     relevance,
     should_answer,
     stem,
+    terms,
     unquoted_names,
     with_context,
 )
@@ -68,6 +70,11 @@ def ask(question: str) -> Message:
     ("question", "phrase", "not_first"),
     [
         ("Minimum password length for an ordinary staff account?", "16 characters", "20"),
+        (
+            "What is the minimum length of a password for an ordinary staff account?",
+            "16 characters",
+            "20",
+        ),
         ("How much will management borrow?", "$42.5 million", None),
     ],
 )
@@ -75,10 +82,15 @@ def test_the_quoted_sentence_holds_the_answer(tidewater, question, phrase, not_f
     message = ask(question)
 
     assert message.kind == Message.Kind.ANSWER
-    answer = " ".join(sentence["text"] for sentence in message.sentences)
-    assert phrase in answer, message.sentences
-    if not_first:  # the near-duplicate rule for other accounts does not come first
-        assert f"{not_first} characters" not in message.sentences[0]["text"]
+    texts = [sentence["text"] for sentence in message.sentences]
+    assert phrase in " ".join(texts), texts
+    if not_first:
+        # The answer leads: its sentence ("Instead, all passwords ... at least 16 characters")
+        # comes first or after the one it points back to, and the near-duplicate rule for
+        # other accounts never before it.
+        answering = next(i for i, text in enumerate(texts) if phrase in text)
+        assert answering <= 1, texts
+        assert not any(f"{not_first} characters" in text for text in texts[:answering]), texts
     assert message.retrieved and message.evidence.coverage > 0
 
 
@@ -174,6 +186,9 @@ def test_answer_types_and_stems():
     assert expects_quantity("How much will management borrow?")
     assert expects_quantity("In what year was the station commissioned?")
     assert expects_quantity("Minimum password length for an ordinary staff account?")
+    assert expects_quantity("What is the minimum length of a password?")
+    assert expects_quantity("What's the maximum amount I can claim?")
+    assert not expects_quantity("What is the largest city in Malaysia?")
     assert not expects_quantity("Who signs the loan documents?")
     assert has_quantity("It opened in March.") and has_quantity("$42.5 million")
     assert not has_quantity("Spaces are allowed.")
@@ -182,6 +197,22 @@ def test_answer_types_and_stems():
     assert stem("employees") == stem("employee") and stem("sampled") == stem("sample")
     assert stem("dresses") == stem("dress") == "dress" and stem("changing") == stem("change")
     assert stem("code") == stem("codes") == "code"  # too short to strip further
+
+
+def test_a_bound_said_in_other_words_covers_minimum_or_maximum():
+    assert "minimum" in terms("A passphrase of at least 16 characters.")
+    assert "minimum" in terms("Use four or more unrelated words.")
+    assert "maximum" in terms("The Authority funds study up to $4,000 a year.")
+    assert "maximum" in terms("No more than 35 megalitres a day.")
+    assert not {"minimum", "maximum"} & terms("Keep the register up to date.")
+
+
+def test_question_terms_leave_out_general_qualifiers_and_a_quantity_questions_kind():
+    question = "What is the minimum length of a password for an ordinary staff account?"
+
+    assert question_terms(question) == {"minimum", "password", "staff", "account"}
+    # Not a quantity question: "length" is what it is about.
+    assert "length" in question_terms("Why does the length of a violin string matter?")
 
 
 def test_a_quantity_question_prefers_the_sentence_with_a_number():
@@ -214,6 +245,17 @@ def test_a_sentence_pointing_back_keeps_the_one_before_and_a_colon_the_one_after
     assert with_context([0], candidates, limit=3) == [0, 1]
     assert with_context([2], candidates, limit=3) == [1, 2]
     assert with_context([2, 0], candidates, limit=2) == [1, 2]
+
+
+def test_a_sentence_opening_with_a_connective_keeps_the_one_before():
+    candidates = [
+        Candidate("Staff no longer invent short passwords.", 7, position=0),
+        Candidate("Instead, all passwords follow the passphrase rule.", 7, position=1),
+        Candidate("Spaces are allowed.", 7, position=2),
+    ]
+
+    assert with_context([1], candidates, limit=3) == [0, 1]
+    assert with_context([2], candidates, limit=3) == [2]
 
 
 def test_the_quote_is_judged_with_names_as_typed_and_other_personal_data_masked():
