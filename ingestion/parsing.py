@@ -316,7 +316,7 @@ def _sections_by_element_id(elements: list[Any]) -> dict[str, str]:
     for element in elements:
         if element.category == "Title":
             depth = element.metadata.category_depth or 0
-            headings = [*headings[:depth], element.text.strip()[:200]]
+            headings = [*headings[:depth], _one_line(element.text)[:200]]
         sections[element.id] = " › ".join(headings)
     return sections
 
@@ -361,10 +361,16 @@ def _chunk_metadata(chunk: Any, sections: dict[str, str]) -> dict[str, Any]:
 def _title(elements: list[Any]) -> str:
     """An e-mail's subject, else the first heading-like element, else ""."""
     for element in elements[:1]:
-        subject = (getattr(element.metadata, "subject", None) or "").strip()
+        subject = _one_line(getattr(element.metadata, "subject", None) or "")
         if subject:
             return subject[:200]
     for element in elements[:20]:
-        if element.category == "Title" and 3 <= len(element.text.strip()) <= 200:
-            return element.text.strip()
+        if element.category == "Title" and 3 <= len(_one_line(element.text)) <= 200:
+            return _one_line(element.text)
     return ""
+
+
+def _one_line(text: str) -> str:
+    """Runs of white space as one space: a manual page's header line is "PG_DUMP(1)<tab><tab>
+    PostgreSQL 15.20 Documentation<tab><tab>PG_DUMP(1)"."""
+    return " ".join(text.split())

@@ -59,6 +59,19 @@ def test_an_email_is_titled_by_its_subject_not_its_signature(name, subject):
     assert parsed.title.startswith(subject) or subject in parsed.title
 
 
+def test_titles_and_headings_are_one_line_of_single_spaces():
+    # A manual page's header line is laid out with tabs.
+    path = ROOT / "tests" / "fixtures" / "manuals" / "pg_dump.txt"
+
+    parsed = partition_and_chunk(
+        path, detect_format(path), limits_from_settings(), chunking_from_settings()
+    )
+
+    assert parsed.title == "PG_DUMP(1) PostgreSQL 15.20 Documentation PG_DUMP(1)"
+    sections = [chunk.metadata["section"] for chunk in parsed.chunks]
+    assert all(section == " ".join(section.split()) for section in sections), sections
+
+
 def test_format_comes_from_content_not_extension(tmp_path):
     disguised = tmp_path / "slides.docx"
     disguised.write_bytes(hostile.SAMPLE_PDF.read_bytes())
