@@ -26,8 +26,11 @@ ones, the logistic score 0.91 (both in-sample, on the tuning half).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import numpy as np
@@ -234,8 +237,11 @@ def stem(term: str) -> str:
     return bare if len(bare) >= 4 else term
 
 
-def terms(text: str) -> set[str]:
-    return {stem(term) for term in content_terms(text)} | {
+@functools.lru_cache(maxsize=4096)
+def terms(text: str) -> frozenset[str]:
+    """A text's stemmed content terms and the bounds it states. Cached: one answer reads each
+    candidate sentence's terms for sentence choice and again for the decision's coverages."""
+    return frozenset({stem(term) for term in content_terms(text)}) | {
         bound for bound, said in _BOUNDS if said.search(text)
     }
 
@@ -261,7 +267,9 @@ def has_quantity(text: str) -> bool:
     return bool(_QUANTITY.search(text))
 
 
-def term_weights(asked: set[str], candidate_terms: list[set[str]]) -> dict[str, float]:
+def term_weights(
+    asked: AbstractSet[str], candidate_terms: Sequence[AbstractSet[str]]
+) -> dict[str, float]:
     """Inverse document frequency of each question term over the candidate sentences."""
     count = len(candidate_terms)
     return {
@@ -270,7 +278,7 @@ def term_weights(asked: set[str], candidate_terms: list[set[str]]) -> dict[str, 
     }
 
 
-def coverage(asked: set[str], weights: dict[str, float], found: set[str]) -> float:
+def coverage(asked: AbstractSet[str], weights: dict[str, float], found: AbstractSet[str]) -> float:
     total = sum(weights.get(term, 0.0) for term in asked)
     return sum(weights[term] for term in asked & found) / total if total else 0.0
 
