@@ -4,7 +4,7 @@ decide whether they answer it at all.
 Pure code: vectors in, choices out. A sentence's relevance adds up
   - its cosine similarity to the question,
   - the idf-weighted share of the question's content terms it covers (BM25's idea at sentence
-    level: a rare word like "ordinary" counts more than "account"), with its document's title
+    level: a rare word like "passphrase" counts more than "account"), with its document's title
     and its chunk's heading path as context at half weight,
   - a small bonus for its chunk's fused rank, and
   - the expected answer type: a "how many / how much / when / what year / how long / what is
@@ -78,7 +78,7 @@ _QUANTITY_QUESTION = re.compile(
     r"^\s*(?:(?:and|so|but)\s+)?(?:how\s+(?:many|much|long|old|far|often|big|large|high|tall|"
     r"deep|wide|quickly|soon|fast|heavy)|when\b|(?:in\s+)?what\s+(?:year|date|month|day|time|"
     r"percentage|level|value|age|size|temperature|length)|which\s+year|minimum|maximum|"
-    r"what(?:'s|\s+is|\s+are|\s+was|\s+were)?\s+the\s+(?:minimum|maximum|length|size|number|"
+    r"what(?:['’]s|\s+is|\s+are|\s+was|\s+were)?\s+the\s+(?:minimum|maximum|length|size|number|"
     r"amount|duration|percentage|cost|price|height|weight|distance|value)\b)",
     re.IGNORECASE,
 )
@@ -99,8 +99,8 @@ _BOUNDS = (
     (
         "maximum",
         re.compile(
-            r"\b(?:at\s+most|no\s+more\s+than|up\s+to\s+\S*\d|or\s+(?:less|fewer)|"
-            r"not\s+(?:to\s+)?exceed)",
+            r"\b(?:at\s+most|no\s+more\s+than|up\s+to\s+\S*\d|or\s+(?:less|fewer)\b|"
+            r"not\s+(?:to\s+)?exceed(?:s|ing)?\b)",
             re.I,
         ),
     ),
@@ -167,7 +167,7 @@ class Evidence:
     sentence_similarity: float  # the first chosen sentence's own similarity to the question
     known: float = 1.0  # idf-weighted share of the question's names the knowledge base uses
     # The same share in the first chosen sentence (with the neighbour it needs: "Instead, ..."
-    # and the sentence before) and its heading alone: three sentences from
+    # and the sentence before) and their heading alone: three sentences from
     # three documents covered "How do turtles reproduce?" (octopuses, a cartoon turtle), where
     # the first covered "reproduce" only.
     lead_coverage: float = 0.0
@@ -246,6 +246,10 @@ def terms(text: str) -> frozenset[str]:
     }
 
 
+# Compared stemmed, so "lengths" and "standards" are left out too.
+_UNSAID_STEMS = frozenset(stem(term) for term in _GENERAL_TERMS)
+_KIND_STEMS = frozenset(stem(term) for term in _QUANTITY_KINDS)
+
 # A masked question's typed placeholders ("I am <EMAIL_ADDRESS>") say nothing about the topic.
 _PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*>")
 
@@ -253,10 +257,9 @@ _PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*>")
 def question_terms(question: str) -> set[str]:
     """The question's topic terms: not its generic words, its general qualifiers ("ordinary
     staff": the rule for everyone, which says "all"), nor a quantity question's kind words."""
-    unsaid = GENERIC_TERMS | _GENERAL_TERMS
-    if expects_quantity(question):
-        unsaid |= _QUANTITY_KINDS
-    return {stem(term) for term in content_terms(_PLACEHOLDER.sub(" ", question)) - unsaid}
+    unsaid = _UNSAID_STEMS | (_KIND_STEMS if expects_quantity(question) else frozenset())
+    asked = content_terms(_PLACEHOLDER.sub(" ", question)) - GENERIC_TERMS
+    return {stem(term) for term in asked} - unsaid
 
 
 def expects_quantity(question: str) -> bool:
@@ -345,8 +348,9 @@ def maximal_marginal_relevance(
 
 def with_context(picks: list[int], candidates: list[Candidate], *, limit: int) -> list[int]:
     """The picks in reading order per chunk, each with the neighbour that completes it: the
-    sentence before one that opens by pointing back ("This ...", "They ..."), the sentence
-    after one that ends with a colon. At most `limit` sentences."""
+    sentence before one that opens by pointing back ("This ...", "They ...") or with a
+    connective ("Instead, ..."), the sentence after one that ends with a colon. At most
+    `limit` sentences."""
     index_of = {(c.chunk_id, c.position): i for i, c in enumerate(candidates)}
     chosen: list[int] = []
     for pick in picks:

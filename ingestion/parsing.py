@@ -365,8 +365,9 @@ def _title(elements: list[Any]) -> str:
         if subject:
             return subject[:200]
     for element in elements[:20]:
-        if element.category == "Title" and 3 <= len(_one_line(element.text)) <= 200:
-            return _one_line(element.text)
+        text = _one_line(element.text)
+        if element.category == "Title" and 3 <= len(text) <= 200:
+            return text
     return ""
 
 

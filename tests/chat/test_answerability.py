@@ -89,7 +89,7 @@ def test_the_quoted_sentence_holds_the_answer(tidewater, question, phrase, not_f
         # comes first or after the one it points back to, and the near-duplicate rule for
         # other accounts never before it.
         answering = next(i for i, text in enumerate(texts) if phrase in text)
-        assert answering <= 1, texts
+        assert answering == 0 or (answering == 1 and texts[1].startswith("Instead,")), texts
         assert not any(f"{not_first} characters" in text for text in texts[:answering]), texts
     assert message.retrieved and message.evidence.coverage > 0
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from chat.models import Message
@@ -41,7 +42,7 @@ def manuals(django_db_setup, django_db_blocker) -> Iterator[Collection]:
 
 
 def ask(client, question: str) -> tuple[Message, str]:
-    client.force_login(UserFactory(username="dmitri"))
+    client.force_login(get_user_model().objects.get(username="dmitri"))
     response = client.post(reverse("chat:ask"), {"question": question}, **HTMX)
     assert response.status_code == 200
     return Message.objects.get(question=question), response.text

@@ -26,6 +26,7 @@ from unittest import mock
 import numpy as np
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django.test import override_settings
@@ -252,7 +253,9 @@ def _indexes_dropped(cursor, names: list[str]) -> Iterator[None]:
         cursor.execute(definition)
 
 
-def _paired_answer_ms(user, questions: list[str]) -> tuple[list[float], list[float]]:
+def _paired_answer_ms(
+    user: AbstractBaseUser, questions: list[str]
+) -> tuple[list[float], list[float]]:
     """Each question answered with the guardrail checks and with them replaced by an empty
     screening, one right after the other, in alternating order, each kind in a conversation
     of its own (so both see the same previous question): the difference is what the checks
@@ -267,17 +270,22 @@ def _paired_answer_ms(user, questions: list[str]) -> tuple[list[float], list[flo
         mock.patch("chat.services.screen_question", side_effect=lambda **_: Screening()),
         mock.patch("chat.services.screen_answer", side_effect=lambda **_: Screening()),
     )
-    for index, question in enumerate(questions):
-        for checked in (True, False) if index % 2 == 0 else (False, True):
-            with contextlib.ExitStack() as patches:
-                if not checked:
-                    for patch in unscreened:
-                        patches.enter_context(patch)
-                started = time.perf_counter()
-                answer_question(conversation=conversations[checked], user=user, question=question)
-                timings[checked].append((time.perf_counter() - started) * 1000)
-    for conversation in conversations.values():
-        conversation.delete()
+    try:
+        for index, question in enumerate(questions):
+            for checked in (True, False) if index % 2 == 0 else (False, True):
+                with contextlib.ExitStack() as patches:
+                    if not checked:
+                        for patch in unscreened:
+                            patches.enter_context(patch)
+                    timings[checked] += _timed(
+                        lambda q, c=checked: answer_question(
+                            conversation=conversations[c], user=user, question=q
+                        ),
+                        [question],
+                    )
+    finally:
+        for conversation in conversations.values():
+            conversation.delete()
     return timings[True], timings[False]
 
 
