@@ -83,6 +83,17 @@ def wait_until_finished(documents: Iterable[Document], timeout: float = 120) -> 
         time.sleep(0.3)
 
 
+def ingest_in_process(collection: Collection, source_name: str, data: bytes) -> Document:
+    """Add a document and ingest it in this process, not through the queue (the queue itself
+    is exercised by the end-to-end tests)."""
+    with mock.patch("ingestion.tasks.ingest_document_task.apply_async"):
+        document = services.add_document(
+            collection=collection, file=io.BytesIO(data), source_name=source_name
+        ).document
+        services.ingest_document(document_id=document.pk, task_id=document.task_id)
+    return document
+
+
 @pytest.fixture(scope="module")
 def tidewater(django_db_setup, django_db_blocker) -> Iterator[Collection]:
     """The sample knowledge base, ingested once per module, readable by alice only."""
@@ -90,14 +101,8 @@ def tidewater(django_db_setup, django_db_blocker) -> Iterator[Collection]:
         alice = UserFactory(username="alice")
         collection = CollectionFactory(name="Tidewater", slug="tidewater-sample")
         collection.readers.add(alice)
-        # Ingested in-process; the queue itself is exercised by the end-to-end tests.
-        with mock.patch("ingestion.tasks.ingest_document_task.apply_async"):
-            for entry in MANIFEST:
-                data = (SAMPLE_KB / entry["file"]).read_bytes()
-                document = services.add_document(
-                    collection=collection, file=io.BytesIO(data), source_name=entry["file"]
-                ).document
-                services.ingest_document(document_id=document.pk, task_id=document.task_id)
+        for entry in MANIFEST:
+            ingest_in_process(collection, entry["file"], (SAMPLE_KB / entry["file"]).read_bytes())
         yield collection
         collection.delete()
         alice.delete()

@@ -1,15 +1,12 @@
 """Issue 12 in Chromium: an uploaded original never runs script in our origin, and the
 site-wide CSP leaves the chat, the admin, the ops dashboard and the API docs working."""
 
-import io
-from unittest import mock
-
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from ingestion import services
 from tests.browser.conftest import CHROMIUM, csp_violations, sign_in
+from tests.conftest import ingest_in_process
 from tests.factories import CollectionFactory, UserFactory
 
 pytestmark = [
@@ -25,12 +22,7 @@ HOSTILE_HTML = b"""<!doctype html><html><head><title>Travel policy</title></head
 
 
 def upload_html(collection) -> int:
-    with mock.patch("ingestion.tasks.ingest_document_task.apply_async"):
-        document = services.add_document(
-            collection=collection, file=io.BytesIO(HOSTILE_HTML), source_name="policy.html"
-        ).document
-        services.ingest_document(document_id=document.pk, task_id=document.task_id)
-    return document.pk
+    return ingest_in_process(collection, "policy.html", HOSTILE_HTML).pk
 
 
 def test_a_superuser_opening_an_uploaded_html_original_runs_none_of_its_script(

@@ -1,8 +1,6 @@
 """Chat wiring and permissions: bob never sees, rates or downloads what is alice's."""
 
-import io
 import re
-from unittest import mock
 
 import pytest
 from django.test import Client
@@ -10,9 +8,8 @@ from django.urls import reverse
 
 from chat.models import Message
 from feedback.models import FeedbackEvent
-from ingestion import services as ingestion_services
 from ingestion.models import Document
-from tests.conftest import MANIFEST
+from tests.conftest import MANIFEST, ingest_in_process
 from tests.factories import UserFactory
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -139,11 +136,7 @@ def test_markup_inside_a_document_is_escaped_in_the_answer(alice_client, tidewat
         b"The backwash pump at the Halyard Bay filters runs every 36 hours "
         b"<script>alert(1)</script> unless the duty operator overrides it."
     )
-    with mock.patch("ingestion.tasks.ingest_document_task.apply_async"):
-        document = ingestion_services.add_document(
-            collection=tidewater, file=io.BytesIO(hostile), source_name="backwash.txt"
-        ).document
-        ingestion_services.ingest_document(document_id=document.pk, task_id=document.task_id)
+    document = ingest_in_process(tidewater, "backwash.txt", hostile)
 
     response = ask(alice_client, "How often is the backwash pump scheduled at Halyard Bay?")
 
@@ -236,11 +229,7 @@ def test_the_empty_chat_shows_collections_and_example_questions(alice_client, ti
 @pytest.mark.django_db
 def test_markup_inside_a_document_is_escaped_in_the_reader(alice_client, tidewater):
     hostile = b"The backwash pump runs every 36 hours <script>alert(1)</script> at Halyard Bay."
-    with mock.patch("ingestion.tasks.ingest_document_task.apply_async"):
-        document = ingestion_services.add_document(
-            collection=tidewater, file=io.BytesIO(hostile), source_name="backwash.txt"
-        ).document
-        ingestion_services.ingest_document(document_id=document.pk, task_id=document.task_id)
+    document = ingest_in_process(tidewater, "backwash.txt", hostile)
 
     page = alice_client.get(reverse("chat:reader", args=[document.pk]))
 

@@ -3,18 +3,16 @@ pg_dump(1) and pg_restore(1) manual pages (tests/fixtures/manuals/SOURCE.md), in
 real pipeline. The decision was fitted on Wikipedia questions and our sample documents; these
 pages were never part of a fit."""
 
-import io
 from collections.abc import Iterator
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from chat.models import Message
-from ingestion import services
 from ingestion.models import Collection, Document
+from tests.conftest import ingest_in_process
 from tests.factories import CollectionFactory, UserFactory
 
 MANUALS = Path(__file__).resolve().parent.parent / "fixtures" / "manuals"
@@ -28,14 +26,8 @@ def manuals(django_db_setup, django_db_blocker) -> Iterator[Collection]:
         dmitri = UserFactory(username="dmitri")
         collection = CollectionFactory(name="PostgreSQL manuals", slug="postgresql-manuals")
         collection.readers.add(dmitri)
-        with mock.patch("ingestion.tasks.ingest_document_task.apply_async"):
-            for path in sorted(MANUALS.glob("*.txt")):
-                document = services.add_document(
-                    collection=collection,
-                    file=io.BytesIO(path.read_bytes()),
-                    source_name=path.name,
-                ).document
-                services.ingest_document(document_id=document.pk, task_id=document.task_id)
+        for path in sorted(MANUALS.glob("*.txt")):
+            ingest_in_process(collection, path.name, path.read_bytes())
         yield collection
         collection.delete()
         dmitri.delete()

@@ -1,18 +1,15 @@
 """Chunks fit the embedding model's window, counted by its own tokenizer, and a long chunk's
 tail is found by dense search."""
 
-import io
-from unittest import mock
-
 import pytest
 
-from ingestion import services
 from ingestion.chunking import fit_to_window, split_text
 from ingestion.models import Chunk
 from ingestion.parsing import ChunkDraft
 from ingestion.retrieval import SearchMode, search_chunks
 from ingestion.text import split_sentences
 from providers.embeddings import get_embedder
+from tests.conftest import ingest_in_process
 from tests.factories import CollectionFactory, UserFactory
 
 # Readings with codes and numbers: many word pieces per character, so ~1,400 characters (inside
@@ -81,11 +78,7 @@ def test_every_stored_chunk_fits_and_the_tail_of_a_long_paragraph_is_searchable(
     collection = CollectionFactory(slug="depot-log")
     collection.readers.add(reader)
     text = f"# Depot log\n\n{LONG_PARAGRAPH}\n\n## Other\n\nNothing else of note happened.\n"
-    with mock.patch("ingestion.tasks.ingest_document_task.apply_async"):
-        document = services.add_document(
-            collection=collection, file=io.BytesIO(text.encode()), source_name="depot-log.md"
-        ).document
-        services.ingest_document(document_id=document.pk, task_id=document.task_id)
+    document = ingest_in_process(collection, "depot-log.md", text.encode())
 
     chunks = list(Chunk.objects.filter(document=document))
     assert chunks and max(chunk.token_count for chunk in chunks) <= 254
